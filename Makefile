@@ -1,0 +1,46 @@
+# spikesweep: two commands, `make run` and `make test`, on a fresh machine.
+# Both (re)create .venv with Python 3.13 when it is missing or when the pins changed.
+
+VENV := .venv
+STAMP := $(VENV)/.installed
+PINS := pyproject.toml requirements.lock
+
+# Python 3.13 is required by brian2 2.11. Take PYTHON from the environment, else a
+# python3.13 on PATH, else pyenv's 3.13.x.
+PYTHON ?= $(shell for p in python3.13 "$$(pyenv root 2>/dev/null)"/versions/3.13*/bin/python3.13; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { command -v "$$p"; break; }; \
+	done)
+
+.PHONY: run test lint lock clean-venv
+
+$(STAMP): $(PINS)
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "error: Python 3.13 not found (brian2 2.11 needs it)." >&2; \
+	  echo "Install it (e.g. 'pyenv install 3.13.0', or your OS package python3.13)" >&2; \
+	  echo "or point to it: make PYTHON=/path/to/python3.13 ..." >&2; exit 1; fi
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/snakemake --cores all
+
+test: $(STAMP)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/snakefmt --check Snakefile workflow/rules
+	$(VENV)/bin/snakemake --lint
+
+# Re-resolve the transitive pins from pyproject's direct pins (needs the registries).
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet ".[dev]"
+	.lock-venv/bin/python -m pip freeze --exclude spikesweep > requirements.lock
+	rm -rf .lock-venv
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,326 @@
+"""A study's configuration: semantic checks, units, and the runs it implies.
+
+The YAML config holds plain numbers whose units are in the key names and in
+``config/schema.yaml``; this module is the only place where they become Brian2
+quantities. Structural checks (types, unknown keys, defaults) are done by the
+JSON schema before :func:`load_study` sees the config; here we check what a
+schema cannot express and expand the sweeps into one :class:`RunPoint` per
+simulation.
+"""
+
+import hashlib
+import itertools
+import json
+import logging
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from brian2 import Hz, Quantity, ms, mV
+
+__all__ = [
+    "INPUT_MODES",
+    "NAME_PATTERN",
+    "ConfigError",
+    "ModelParameters",
+    "RunPoint",
+    "Study",
+    "config_hash",
+    "format_value",
+    "load_study",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The input modes of the contract (section 3), in their canonical order.
+INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group", "shared_source")
+
+#: Study and network names: they become path components, so no separators or dots.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+GRID_AXES = ("rate_hz", "n_sources", "weight_mV")
+
+
+class ConfigError(ValueError):
+    """A config value that is well-typed but makes no sense (names the key)."""
+
+
+def format_value(value) -> str:
+    """Format a grid value for a path: shortest exact decimal, no trailing zeros.
+
+    Examples
+    --------
+    >>> format_value(150.0), format_value(68.75), format_value(3)
+    ('150', '68.75', '3')
+    """
+    return np.format_float_positional(float(value), trim="-")
+
+
+def config_hash(config: dict) -> str:
+    """SHA-256 of the canonical JSON of ``config`` (sorted keys, no spaces)."""
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ModelParameters:
+    """Parameters of the leaky integrate-and-fire model (Shiu et al. 2023).
+
+    All values are Brian2 quantities; build them from the config with
+    :meth:`from_config`.
+    """
+
+    v_rest: Quantity
+    v_reset: Quantity
+    v_th: Quantity
+    tau_m: Quantity
+    tau_syn: Quantity
+    refractory: Quantity
+    delay: Quantity
+    weight_per_synapse: Quantity
+
+    @classmethod
+    def from_config(cls, model: dict) -> "ModelParameters":
+        """Convert the ``model`` config section (``*_mV``, ``*_ms`` keys) to quantities."""
+        return cls(
+            v_rest=model["v_rest_mV"] * mV,
+            v_reset=model["v_reset_mV"] * mV,
+            v_th=model["v_th_mV"] * mV,
+            tau_m=model["tau_m_ms"] * ms,
+            tau_syn=model["tau_syn_ms"] * ms,
+            refractory=model["refractory_ms"] * ms,
+            delay=model["delay_ms"] * ms,
+            weight_per_synapse=model["weight_per_synapse_mV"] * mV,
+        )
+
+
+@dataclass(frozen=True, order=True)
+class RunPoint:
+    """One simulation: a network, an input mode, a drive and a seed.
+
+    ``targets`` (the driven neurons: ``"all"`` or a tuple of indices) is carried
+    along but is not part of the run's identity, which is its output path.
+    """
+
+    network: str
+    mode: str
+    rate_hz: float
+    n_sources: int
+    weight_mV: float
+    seed: int
+    targets: str | tuple[int, ...] = field(default="all", compare=False)
+
+    @property
+    def wildcards(self) -> dict[str, str]:
+        """The run's path components, as Snakemake wildcards."""
+        return {
+            "network": self.network,
+            "mode": self.mode,
+            "rate_hz": format_value(self.rate_hz),
+            "n_sources": str(self.n_sources),
+            "weight_mV": format_value(self.weight_mV),
+            "seed": str(self.seed),
+        }
+
+    @property
+    def rate(self) -> Quantity:
+        """Rate of each Poisson source."""
+        return self.rate_hz * Hz
+
+    @property
+    def weight(self) -> Quantity:
+        """Jump in membrane potential per input event."""
+        return self.weight_mV * mV
+
+    def coords(self) -> dict:
+        """The grid coordinates of this run (no targets), JSON-able."""
+        return {k: v for k, v in asdict(self).items() if k != "targets"}
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated study: its settings and the runs its sweeps expand to."""
+
+    name: str
+    duration_ms: float
+    dt_ms: float
+    codegen_target: str
+    model: dict
+    networks: dict
+    runs: tuple[RunPoint, ...]
+
+    def run_config(self, run: RunPoint) -> dict:
+        """Everything a simulation depends on, as a JSON-able dict.
+
+        This dict is the simulate rule's parameter, is stored as the run file's
+        ``config`` attribute, and its :func:`config_hash` identifies the run.
+        """
+        return {
+            "study": self.name,
+            "duration_ms": self.duration_ms,
+            "dt_ms": self.dt_ms,
+            "codegen_target": self.codegen_target,
+            "model": self.model,
+            "network": {"name": run.network, "source": self.networks[run.network]},
+            "point": run.coords(),
+            "targets": list(run.targets) if run.targets != "all" else "all",
+        }
+
+    def runs_by_wildcards(self) -> dict[tuple[str, ...], RunPoint]:
+        """Index the runs by their path components (for Snakemake input functions)."""
+        return {tuple(run.wildcards.values()): run for run in self.runs}
+
+
+def _network_size(name: str, source: dict) -> int | None:
+    """Number of neurons of a network source, where known without reading files."""
+    if "matrix" in source:
+        return len(source["matrix"])
+    if "random" in source:
+        return source["random"]["n"]
+    return None
+
+
+def _check_network(name: str, source: dict, config_dir: Path) -> None:
+    key = f"networks.{name}"
+    if not NAME_PATTERN.match(name):
+        raise ConfigError(
+            f"'{key}': network names may hold only letters, digits, '-' and '_' "
+            f"(they become file names), got {name!r}."
+        )
+    kinds = sorted(set(source) & {"matrix", "random", "file", "flywire"})
+    if len(kinds) != 1:
+        raise ConfigError(
+            f"'{key}' must have exactly one source (matrix, random, file or flywire), "
+            f"got {kinds or 'none'}."
+        )
+    if "matrix" in source:
+        rows = source["matrix"]
+        if any(len(row) != len(rows) for row in rows):
+            raise ConfigError(
+                f"'{key}.matrix' must be square (n rows of n weights), got row lengths "
+                f"{[len(row) for row in rows]}."
+            )
+    if "random" in source:
+        low, high = source["random"]["weights"]
+        if low > high:
+            raise ConfigError(f"'{key}.random.weights' must be [low, high], got {[low, high]}.")
+        if low == high == 0:
+            raise ConfigError(f"'{key}.random.weights' must include a non-zero weight.")
+    if "file" in source:
+        path = config_dir / source["file"]
+        if not path.is_file():
+            raise ConfigError(f"'{key}.file': no such file {str(path)!r}.")
+    if "flywire" in source:
+        raise ConfigError(
+            f"'{key}.flywire': FlyWire connectomes are not supported yet; convert to an "
+            "edge list (.parquet with columns pre, post, weight) and use 'file'."
+        )
+
+
+def _sweep_points(name: str, sweep: dict) -> list[tuple[float, int, float]]:
+    key = f"sweeps.{name}"
+    if ("points" in sweep) == ("grid" in sweep):
+        raise ConfigError(f"'{key}' must have exactly one of 'points' or 'grid'.")
+    if "grid" in sweep:
+        grid = sweep["grid"]
+        for axis in GRID_AXES:
+            values = grid[axis]
+            if len(set(values)) != len(values):
+                raise ConfigError(f"'{key}.grid.{axis}' has duplicate values: {values}.")
+        points = list(itertools.product(*(grid[axis] for axis in GRID_AXES)))
+    else:
+        points = [tuple(point[axis] for axis in GRID_AXES) for point in sweep["points"]]
+        if len(set(points)) != len(points):
+            raise ConfigError(f"'{key}.points' lists the same point twice.")
+    return [(float(rate), int(n), float(weight)) for rate, n, weight in points]
+
+
+def _targets(name: str, sweep: dict, sizes: dict) -> str | tuple[int, ...]:
+    targets = sweep.get("targets", "all")
+    if targets == "all":
+        return "all"
+    key = f"sweeps.{name}.targets"
+    if len(set(targets)) != len(targets):
+        raise ConfigError(f"'{key}' lists a neuron twice: {targets}.")
+    for network in sweep["networks"]:
+        size = sizes[network]
+        bad = [i for i in targets if size is not None and not 0 <= i < size]
+        if bad:
+            raise ConfigError(
+                f"'{key}': neuron indices {bad} are out of range for network "
+                f"{network!r} of {size} neurons (valid: 0 to {size - 1})."
+            )
+    return tuple(sorted(targets))
+
+
+def load_study(config: dict, config_dir: str | Path = ".") -> Study:
+    """Check a schema-validated config and expand its sweeps into runs.
+
+    Parameters
+    ----------
+    config : dict
+        The config, already validated (and completed with defaults) against
+        ``config/schema.yaml``.
+    config_dir : str or Path, optional
+        Directory that relative network file paths are resolved against
+        (default: the working directory, as Snakemake does).
+
+    Returns
+    -------
+    study : Study
+        With ``runs`` sorted by network, mode, rate, sources, weight and seed.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key and the value at fault.
+    """
+    name = config["study"]
+    if not NAME_PATTERN.match(name):
+        raise ConfigError(
+            f"'study' may hold only letters, digits, '-' and '_' (it names the results "
+            f"folder), got {name!r}."
+        )
+    duration_steps = config["duration_ms"] / config["dt_ms"]
+    if not np.isclose(duration_steps, round(duration_steps), rtol=0, atol=1e-9):
+        raise ConfigError(
+            f"'dt_ms' ({config['dt_ms']}) must divide 'duration_ms' ({config['duration_ms']}) "
+            "into a whole number of steps."
+        )
+    networks = config["networks"]
+    for network, source in networks.items():
+        _check_network(network, source, Path(config_dir))
+    sizes = {network: _network_size(network, source) for network, source in networks.items()}
+
+    runs: dict[RunPoint, tuple[str, RunPoint]] = {}
+    for sweep_name, sweep in config["sweeps"].items():
+        unknown = [n for n in sweep["networks"] if n not in networks]
+        if unknown:
+            raise ConfigError(
+                f"'sweeps.{sweep_name}.networks' names unknown networks {unknown}; "
+                f"defined under 'networks': {sorted(networks)}."
+            )
+        targets = _targets(sweep_name, sweep, sizes)
+        seeds = sweep.get("seeds", config["seeds"])
+        if len(set(seeds)) != len(seeds):
+            raise ConfigError(f"seeds of sweep {sweep_name!r} list a seed twice: {seeds}.")
+        for network, mode, (rate, n, weight), seed in itertools.product(
+            sweep["networks"], sweep["modes"], _sweep_points(sweep_name, sweep), seeds
+        ):
+            run = RunPoint(network, mode, rate, n, weight, seed, targets)
+            previous_sweep, previous_run = runs.setdefault(run, (sweep_name, run))
+            if previous_run.targets != targets:
+                raise ConfigError(
+                    f"sweeps {previous_sweep!r} and {sweep_name!r} both run {run.wildcards} "
+                    "with different 'targets'; give them distinct points or the same targets."
+                )
+    return Study(
+        name=name,
+        duration_ms=float(config["duration_ms"]),
+        dt_ms=float(config["dt_ms"]),
+        codegen_target=config["codegen_target"],
+        model=dict(config["model"]),
+        networks=dict(networks),
+        runs=tuple(sorted(runs)),
+    )

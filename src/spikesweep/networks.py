@@ -1,0 +1,227 @@
+"""Connectivity matrices: build them from a config source, validate, store.
+
+A connectivity matrix is a square ``scipy.sparse.csr_array`` of float64 whose
+entry ``[pre, post]`` is the weight of the synapse from neuron ``pre`` to
+neuron ``post``, in multiples of the model's ``weight_per_synapse_mV``
+(negative: inhibitory). Sources are an inline matrix, a seeded random graph,
+or a file: ``.npy`` (dense, never unpickled), ``.npz`` (``scipy.sparse``),
+``.csv`` or ``.parquet`` (edge list with columns ``pre, post, weight``;
+duplicate edges are refused, zero weights dropped).
+"""
+
+import logging
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse
+
+from spikesweep.storage import atomic_path
+
+__all__ = [
+    "NetworkError",
+    "build_network",
+    "load_connectivity",
+    "load_network",
+    "random_connectivity",
+    "save_network",
+]
+
+logger = logging.getLogger(__name__)
+
+EDGE_COLUMNS = ("pre", "post", "weight")
+
+
+class NetworkError(ValueError):
+    """A connectivity source that cannot be used (names the file, row or key)."""
+
+
+def _validated(matrix, origin: str) -> scipy.sparse.csr_array:
+    """Check that ``matrix`` is square, numeric and finite; return it as CSR float64."""
+    shape = matrix.shape
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise NetworkError(f"{origin}: a connectivity matrix must be square (n x n), got {shape}.")
+    if shape[0] == 0:
+        raise NetworkError(f"{origin}: the connectivity matrix is empty.")
+    if matrix.dtype.kind not in "biuf":
+        raise NetworkError(
+            f"{origin}: weights must be numbers, got dtype {matrix.dtype} "
+            "(strings, objects or complex numbers are not weights)."
+        )
+    csr = scipy.sparse.csr_array(matrix, dtype=np.float64)
+    bad = ~np.isfinite(csr.data)
+    if bad.any():
+        coo = csr.tocoo()
+        pre, post = coo.row[bad][0], coo.col[bad][0]
+        raise NetworkError(
+            f"{origin}: weights must be finite; entry [{pre}, {post}] is {coo.data[bad][0]} "
+            f"({bad.sum()} non-finite entries)."
+        )
+    csr.eliminate_zeros()
+    csr.sort_indices()
+    return csr
+
+
+def random_connectivity(
+    n: int, density: float, weights: tuple[int, int], seed: int
+) -> scipy.sparse.csr_array:
+    """A seeded random graph, generated sparse (never a dense n x n array).
+
+    Parameters
+    ----------
+    n : int
+        Number of neurons.
+    density : float
+        Fraction of the ``n * (n - 1)`` possible connections (no autapses).
+    weights : (int, int)
+        Inclusive range of the integer weights, drawn uniformly with 0 left out.
+    seed : int
+        Seed of the generator (numpy PCG64): same arguments, same matrix.
+    """
+    rng = np.random.default_rng(seed)
+    n_edges = round(density * n * (n - 1))
+    # Sample linear indices into the n x (n - 1) off-diagonal positions.
+    flat = rng.choice(n * (n - 1), size=n_edges, replace=False)
+    pre, offset = np.divmod(flat, n - 1)
+    post = offset + (offset >= pre)
+    low, high = weights
+    values = np.arange(low, high + 1)
+    values = values[values != 0]
+    data = rng.choice(values, size=n_edges).astype(np.float64)
+    matrix = scipy.sparse.csr_array((data, (pre, post)), shape=(n, n))
+    return _validated(matrix, f"random(n={n}, density={density}, seed={seed})")
+
+
+def _load_dense(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as err:
+        raise NetworkError(
+            f"{path}: cannot read as a numeric .npy array without unpickling ({err}); "
+            "save a numeric array with numpy.save, object arrays are refused."
+        ) from err
+
+
+def _load_sparse(path: Path) -> scipy.sparse.sparray:
+    try:
+        return scipy.sparse.load_npz(path)
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as err:
+        raise NetworkError(
+            f"{path}: not a readable scipy.sparse .npz file ({err}); "
+            "write it with scipy.sparse.save_npz."
+        ) from err
+
+
+def _load_edges(path: Path, n_neurons: int | None) -> scipy.sparse.csr_array:
+    try:
+        if path.suffix == ".csv":
+            edges = pd.read_csv(path)
+        else:
+            edges = pd.read_parquet(path)
+    except Exception as err:  # pandas and pyarrow raise many types for corrupt files
+        raise NetworkError(f"{path}: cannot read the edge list ({err}).") from err
+    missing = [c for c in EDGE_COLUMNS if c not in edges.columns]
+    if missing:
+        raise NetworkError(
+            f"{path}: an edge list needs columns {list(EDGE_COLUMNS)}; missing {missing} "
+            f"(found {list(edges.columns)})."
+        )
+    for column in EDGE_COLUMNS:
+        values = pd.to_numeric(edges[column], errors="coerce")
+        bad = values.isna() | ~np.isfinite(values)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise NetworkError(
+                f"{path}: row {row}, column {column!r}: expected a finite number, "
+                f"got {edges[column].iloc[row]!r}."
+            )
+        edges[column] = values
+    for column in ("pre", "post"):
+        index = edges[column].to_numpy()
+        bad = (index < 0) | (index != np.round(index))
+        if n_neurons is not None:
+            bad |= index >= n_neurons
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            limit = "a non-negative integer" + (
+                f" below n_neurons={n_neurons}" if n_neurons is not None else ""
+            )
+            raise NetworkError(
+                f"{path}: row {row}, column {column!r}: neuron index must be {limit}, "
+                f"got {index[row]}."
+            )
+    duplicated = edges.duplicated(subset=["pre", "post"], keep="first")
+    if duplicated.any():
+        row = int(np.flatnonzero(duplicated)[0])
+        raise NetworkError(
+            f"{path}: row {row} repeats the edge {int(edges['pre'].iloc[row])} -> "
+            f"{int(edges['post'].iloc[row])}; list each edge once (sum the weights yourself "
+            "if several synapses are meant)."
+        )
+    pre = edges["pre"].to_numpy(np.int64)
+    post = edges["post"].to_numpy(np.int64)
+    if n_neurons is None:
+        n_neurons = int(max(pre.max(initial=-1), post.max(initial=-1))) + 1
+    weights = edges["weight"].to_numpy(np.float64)
+    return scipy.sparse.csr_array((weights, (pre, post)), shape=(n_neurons, n_neurons))
+
+
+def load_connectivity(path: str | Path, n_neurons: int | None = None) -> scipy.sparse.csr_array:
+    """Read and validate a connectivity file (format chosen by the extension).
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.npy``, ``.npz``, ``.csv`` or ``.parquet`` file.
+    n_neurons : int, optional
+        Network size for edge lists (default: the largest index + 1).
+
+    Raises
+    ------
+    NetworkError
+        Naming the file (and row, for edge lists) and what is expected.
+    """
+    path = Path(path)
+    loaders = {
+        ".npy": _load_dense,
+        ".npz": _load_sparse,
+        ".csv": lambda p: _load_edges(p, n_neurons),
+        ".parquet": lambda p: _load_edges(p, n_neurons),
+    }
+    if path.suffix not in loaders:
+        raise NetworkError(
+            f"{path}: unknown connectivity format {path.suffix!r}; "
+            f"expected one of {sorted(loaders)}."
+        )
+    if not path.is_file():
+        raise NetworkError(f"{path}: no such file.")
+    return _validated(loaders[path.suffix](path), str(path))
+
+
+def build_network(name: str, source: dict, config_dir: str | Path = ".") -> scipy.sparse.csr_array:
+    """Build the connectivity of network ``name`` from its config ``source``."""
+    if "matrix" in source:
+        try:
+            dense = np.array(source["matrix"], dtype=np.float64)
+        except (TypeError, ValueError) as err:
+            raise NetworkError(
+                f"'networks.{name}.matrix': expected a square list of lists of numbers ({err})."
+            ) from err
+        return _validated(dense, f"'networks.{name}.matrix'")
+    if "random" in source:
+        spec = source["random"]
+        return random_connectivity(spec["n"], spec["density"], spec["weights"], spec["seed"])
+    return load_connectivity(Path(config_dir) / source["file"], source.get("n_neurons"))
+
+
+def save_network(matrix: scipy.sparse.csr_array, path: str | Path) -> None:
+    """Write a validated matrix as compressed ``.npz``, atomically."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as stream:
+            scipy.sparse.save_npz(stream, matrix, compressed=True)
+
+
+def load_network(path: str | Path) -> scipy.sparse.csr_array:
+    """Read a matrix written by :func:`save_network`."""
+    return _validated(_load_sparse(Path(path)), str(path))

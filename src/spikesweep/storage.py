@@ -1,0 +1,396 @@
+"""NetCDF storage of spike trains and rates, written atomically and streamed.
+
+Spike trains are a CF contiguous ragged array (CF-1.11, section 9.3.3):
+
+``spike_time (spike)``
+    int32 time steps with ``scale_factor`` = dt in seconds and ``units: "s"``;
+    xarray decodes them to float64 seconds (``step * dt``, bit for bit).
+``spike_count (train)``
+    spikes per train, ``sample_dimension: "spike"``: train ``k`` owns the
+    ``spike_count[k]`` spikes after those of trains ``0 .. k-1``.
+``neuron, network, mode, rate_hz, n_sources, weight_mV, seed (train)``
+    the coordinates of each train.
+
+A run file holds one train per neuron of its network; ``spikes.nc`` is the
+concatenation of all run files, one run after the other. ``rates.nc`` holds
+one NetCDF4 group per network with ``rate_hz_out (mode, rate_hz, n_sources,
+weight_mV, seed, neuron)``, NaN where a combination was not run; open it with
+``xarray.open_datatree``.
+
+Use :func:`spike_trains` to get per-neuron spike times without knowing the
+layout. Writers stream with ``netCDF4`` (xarray cannot append to NetCDF), so
+collecting holds one run in memory at a time.
+"""
+
+import contextlib
+import json
+import logging
+import os
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import netCDF4
+import numpy as np
+import xarray as xr
+
+import spikesweep
+from spikesweep.config import config_hash
+
+__all__ = [
+    "GRID_COORDS",
+    "atomic_path",
+    "collect",
+    "iter_runs",
+    "provenance",
+    "spike_trains",
+    "write_run",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Per-train grid coordinates, in the order of the contract's run paths.
+GRID_COORDS = ("network", "mode", "rate_hz", "n_sources", "weight_mV", "seed")
+RATE_DIMS = ("mode", "rate_hz", "n_sources", "weight_mV", "seed", "neuron")
+_COORD_TYPES = {
+    "neuron": np.int32,
+    "network": str,
+    "mode": str,
+    "rate_hz": np.float64,
+    "n_sources": np.int32,
+    "weight_mV": np.float64,
+    "seed": np.int32,
+}
+_COORD_ATTRS = {
+    "neuron": {"long_name": "neuron index in the network"},
+    "network": {"long_name": "network name"},
+    "mode": {"long_name": "Poisson input mode"},
+    "rate_hz": {"long_name": "rate of each Poisson source", "units": "Hz"},
+    "n_sources": {"long_name": "Poisson sources per driven neuron (PoissonInput N)"},
+    "weight_mV": {"long_name": "jump in v per input event", "units": "mV"},
+    "seed": {"long_name": "random seed (brian2.seed)"},
+}
+_COMPRESSION = {"zlib": True, "complevel": 4, "shuffle": True}
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success.
+
+    On any exception the temporary file is removed and ``path`` is untouched,
+    so a reader never sees a half-written file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _git_commit() -> str:
+    root = Path(spikesweep.__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "diff", "--quiet", "HEAD", "--", "src"], check=False
+        ).returncode
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def provenance(config: dict, command: str, seed) -> dict:
+    """Provenance attributes for a dataset (no wall-clock time: bytes must repeat).
+
+    Parameters
+    ----------
+    config : dict
+        The configuration the data depend on; stored as JSON with its hash.
+    command : str
+        What created the file (for example ``"snakemake rule simulate"``).
+    seed : int or list of int
+        The seed(s) of the data.
+    """
+    import brian2
+
+    attrs = {
+        "spikesweep_version": spikesweep.__version__,
+        "brian2_version": brian2.__version__,
+        "git_commit": _git_commit(),
+        "config_hash": config_hash(config),
+        "config": json.dumps(config, sort_keys=True),
+        "seed": seed,
+        "codegen_target": config.get("codegen_target", "unknown"),
+        "command": command,
+    }
+    if "SLURM_JOB_ID" in os.environ:
+        attrs["slurm_job_id"] = os.environ["SLURM_JOB_ID"]
+    return attrs
+
+
+class _SpikeWriter:
+    """Append runs of spike trains to a ragged-array NetCDF file."""
+
+    def __init__(self, dataset: netCDF4.Dataset, dt_s: float, duration_s: float, attrs: dict):
+        self._ds = dataset
+        dataset.setncatts(
+            {"Conventions": "CF-1.11", "featureType": "timeSeries", "duration_s": duration_s}
+        )
+        dataset.setncatts(attrs)
+        dataset.createDimension("spike", None)
+        dataset.createDimension("train", None)
+        time_var = dataset.createVariable(
+            "spike_time", np.int32, ("spike",), chunksizes=(1 << 16,), **_COMPRESSION
+        )
+        time_var.setncatts(
+            {"long_name": "spike time", "units": "s", "scale_factor": np.float64(dt_s)}
+        )
+        count = dataset.createVariable(
+            "spike_count", np.int32, ("train",), chunksizes=(1 << 12,), **_COMPRESSION
+        )
+        count.setncatts(
+            {
+                "long_name": "number of spikes in the train",
+                "sample_dimension": "spike",
+                "coordinates": " ".join(_COORD_TYPES),
+            }
+        )
+        for name, dtype in _COORD_TYPES.items():
+            kwargs = {} if dtype is str else {"chunksizes": (1 << 12,), **_COMPRESSION}
+            var = dataset.createVariable(name, dtype, ("train",), **kwargs)
+            var.setncatts(_COORD_ATTRS[name])
+        dataset.set_auto_maskandscale(False)  # we write raw int32 steps
+
+    def append(self, steps: np.ndarray, counts: np.ndarray, coords: dict) -> None:
+        """Append trains: ``steps`` (int32, concatenated trains), ``counts`` per train.
+
+        ``coords`` maps each name of ``neuron`` and :data:`GRID_COORDS` to one
+        value per train or to a scalar shared by all of them.
+        """
+        ds = self._ds
+        first_spike, first_train = len(ds.dimensions["spike"]), len(ds.dimensions["train"])
+        n_trains = len(counts)
+        ds["spike_time"][first_spike : first_spike + len(steps)] = steps
+        ds["spike_count"][first_train : first_train + n_trains] = counts
+        for name, dtype in _COORD_TYPES.items():
+            values = np.broadcast_to(np.asarray(coords[name]), (n_trains,))
+            ds[name][first_train : first_train + n_trains] = values.astype(
+                object if dtype is str else dtype
+            )
+
+
+def _train_coords(dataset: netCDF4.Dataset) -> dict[str, np.ndarray]:
+    return {name: dataset[name][:] for name in (*_COORD_TYPES, "spike_count")}
+
+
+def write_run(path: str | Path, trains, run_config: dict, command: str) -> None:
+    """Write one run's spike trains (a :class:`~spikesweep.simulate.SpikeTrains`).
+
+    The file holds one train per neuron; it is written to a temporary file and
+    renamed, so ``path`` is either absent or complete.
+    """
+    point = run_config["point"]
+    attrs = provenance(run_config, command, point["seed"])
+    with atomic_path(path) as tmp, netCDF4.Dataset(tmp, "w") as dataset:
+        writer = _SpikeWriter(dataset, trains.dt_s, run_config["duration_ms"] / 1000, attrs)
+        coords = {**point, "neuron": np.arange(trains.n_neurons)}
+        writer.append(trains.step, trains.counts, coords)
+
+
+def _read_run(path: Path) -> tuple[dict, np.ndarray, float, float]:
+    with netCDF4.Dataset(path) as dataset:
+        dataset.set_auto_maskandscale(False)
+        return (
+            _train_coords(dataset),
+            dataset["spike_time"][:],
+            float(dataset["spike_time"].scale_factor),
+            float(dataset.duration_s),
+        )
+
+
+def _run_key(coords: dict) -> tuple:
+    return tuple(coords[name][0] for name in GRID_COORDS)
+
+
+def _write_rate_groups(dataset: netCDF4.Dataset, axes: dict[str, dict[str, list]]) -> None:
+    """Create one group per network with its coordinate axes and a NaN-filled rate."""
+    for network, network_axes in axes.items():
+        group = dataset.createGroup(network)
+        for dim in RATE_DIMS:
+            values = network_axes[dim]
+            group.createDimension(dim, len(values))
+            dtype = _COORD_TYPES[dim]
+            var = group.createVariable(dim, dtype, (dim,))
+            var.setncatts(_COORD_ATTRS[dim])
+            var[:] = np.asarray(values, dtype=object if dtype is str else dtype)
+        rate = group.createVariable(
+            "rate_hz_out",
+            np.float64,
+            RATE_DIMS,
+            fill_value=np.nan,
+            chunksizes=(1, 1, 1, 1, 1, len(network_axes["neuron"])),
+            **_COMPRESSION,
+        )
+        rate.setncatts({"long_name": "output firing rate of each neuron", "units": "Hz"})
+
+
+def collect(
+    run_paths: Sequence[str | Path],
+    spikes_path: str | Path,
+    rates_path: str | Path,
+    config: dict,
+    command: str,
+) -> None:
+    """Concatenate run files into ``spikes.nc`` and tabulate ``rates.nc``.
+
+    Runs are read one at a time (memory is bounded by the largest run) in the
+    order given, after sorting by their grid coordinates, so the output does
+    not depend on the order Snakemake lists its inputs in.
+    """
+    index = []
+    for path in run_paths:
+        with netCDF4.Dataset(path) as dataset:
+            coords = _train_coords(dataset)
+        index.append((_run_key(coords), Path(path), len(coords["neuron"])))
+    index.sort(key=lambda item: item[0])
+    keys = [key for key, _, _ in index]
+    if len(set(keys)) != len(keys):
+        raise ValueError("Two run files hold the same grid point; collect each run once.")
+
+    axes: dict[str, dict[str, list]] = {}
+    for key, _, n_neurons in index:
+        point = dict(zip(GRID_COORDS, key, strict=True))
+        network_axes = axes.setdefault(point["network"], {dim: set() for dim in RATE_DIMS})
+        for dim in RATE_DIMS[:-1]:
+            network_axes[dim].add(point[dim])
+        network_axes["neuron"] |= set(range(n_neurons))
+    axes = {
+        network: {dim: sorted(values) for dim, values in network_axes.items()}
+        for network, network_axes in sorted(axes.items())
+    }
+
+    seeds = sorted({int(key[GRID_COORDS.index("seed")]) for key in keys})
+    attrs = provenance(config, command, seeds)
+    started = time.perf_counter()
+    with (
+        atomic_path(spikes_path) as spikes_tmp,
+        atomic_path(rates_path) as rates_tmp,
+        netCDF4.Dataset(spikes_tmp, "w") as spikes,
+        netCDF4.Dataset(rates_tmp, "w") as rates,
+    ):
+        rates.setncatts({"Conventions": "CF-1.11", **attrs})
+        _write_rate_groups(rates, axes)
+        writer = None
+        for k, (key, path, _) in enumerate(index):
+            coords, steps, dt_s, duration_s = _read_run(path)
+            if writer is None:
+                writer = _SpikeWriter(spikes, dt_s, duration_s, attrs)
+                reference = (dt_s, duration_s)
+            elif (dt_s, duration_s) != reference:
+                raise ValueError(
+                    f"{path}: dt {dt_s} s and duration {duration_s} s differ from the "
+                    f"first run's {reference}; a study has one dt and one duration."
+                )
+            counts = coords.pop("spike_count")
+            writer.append(steps, counts, coords)
+            point = dict(zip(GRID_COORDS, key, strict=True))
+            group = rates[point["network"]]
+            location = tuple(
+                axes[point["network"]][dim].index(point[dim]) for dim in RATE_DIMS[:-1]
+            )
+            group["rate_hz_out"][(*location, slice(0, len(counts)))] = counts / duration_s
+            if (k + 1) % 100 == 0 or k + 1 == len(index):
+                logger.info(
+                    "collected %d of %d runs (%.1f s)",
+                    k + 1,
+                    len(index),
+                    time.perf_counter() - started,
+                )
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+
+
+def _trains(spikes: xr.Dataset, offsets: np.ndarray, first: int, stop: int) -> dict:
+    """Spike times per neuron of trains ``first .. stop-1`` (read as one slice)."""
+    times = spikes["spike_time"][offsets[first] : offsets[stop]].values
+    local = offsets[first : stop + 1] - offsets[first]
+    neurons = spikes["neuron"].values[first:stop]
+    return {int(neuron): times[local[j] : local[j + 1]] for j, neuron in enumerate(neurons)}
+
+
+def iter_runs(spikes: xr.Dataset) -> Iterator[tuple[dict, dict[int, np.ndarray]]]:
+    """Yield ``(point, trains)`` for each run in a spike dataset.
+
+    ``point`` maps :data:`GRID_COORDS` to the run's values; ``trains`` maps each
+    neuron index to its spike times in seconds (float64, sorted).
+    """
+    counts = spikes["spike_count"].values
+    offsets = _offsets(counts)
+    keys = list(zip(*(spikes[name].values for name in GRID_COORDS), strict=True))
+    first = 0
+    for k in range(1, len(keys) + 1):
+        if k < len(keys) and keys[k] == keys[first]:
+            continue
+        point = {name: _plain(value) for name, value in zip(GRID_COORDS, keys[first], strict=True)}
+        yield point, _trains(spikes, offsets, first, k)
+        first = k
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def spike_trains(spikes: xr.Dataset, **selection) -> dict[int, np.ndarray]:
+    """Spike times per neuron of the one run that ``selection`` picks.
+
+    Parameters
+    ----------
+    spikes : xarray.Dataset
+        A run file or ``spikes.nc``, opened with ``xarray.open_dataset``.
+    **selection
+        Grid coordinates (``network``, ``mode``, ``rate_hz``, ``n_sources``,
+        ``weight_mV``, ``seed``); those that vary in ``spikes`` are required.
+
+    Returns
+    -------
+    trains : dict of int to ndarray
+        Neuron index to its spike times in seconds (float64, sorted).
+
+    Examples
+    --------
+    >>> spikes = xr.open_dataset("results/forum/spikes.nc")  # doctest: +SKIP
+    >>> trains = spike_trains(spikes, network="forum3", mode="per_neuron",
+    ...                       rate_hz=150, n_sources=1, weight_mV=68.75, seed=0)  # doctest: +SKIP
+    """
+    unknown = set(selection) - set(GRID_COORDS)
+    if unknown:
+        raise TypeError(f"Unknown coordinates {sorted(unknown)}; select by {GRID_COORDS}.")
+    mask = np.ones(spikes.sizes["train"], dtype=bool)
+    for name, value in selection.items():
+        mask &= spikes[name].values == value
+    picked = {
+        name: np.unique(spikes[name].values[mask]).tolist()
+        for name in GRID_COORDS
+        if name not in selection
+    }
+    ambiguous = {name: values for name, values in picked.items() if len(values) > 1}
+    if not mask.any():
+        raise KeyError(f"No run matches {selection}; use iter_runs() to list the runs.")
+    if ambiguous:
+        raise ValueError(
+            f"{selection} matches several runs; also select {sorted(ambiguous)} "
+            f"(values present: {ambiguous})."
+        )
+    first, last = np.flatnonzero(mask)[[0, -1]]
+    return _trains(spikes, _offsets(spikes["spike_count"].values), first, last + 1)

@@ -1,0 +1,46 @@
+"""Shared fixtures: the project's paths, validated configs, the forum model."""
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.utils import validate
+
+from spikesweep.config import ModelParameters
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "config" / "schema.yaml"
+DEFAULT_CONFIG = ROOT / "config" / "config.yaml"
+FORUM3 = [[0, 5, 0], [0, 0, -2], [0, 0, 0]]
+#: The smallest valid config: everything else comes from the schema's defaults.
+MINIMAL = {
+    "study": "minimal",
+    "networks": {"forum3": {"matrix": FORUM3}},
+    "sweeps": {
+        "drive": {
+            "networks": ["forum3"],
+            "modes": ["poisson_input"],
+            "points": [{"rate_hz": 150, "n_sources": 1, "weight_mV": 68.75}],
+        }
+    },
+}
+
+
+def validated(config: dict) -> dict:
+    """Validate ``config`` against the schema (filling defaults) and return it."""
+    config = copy.deepcopy(config)
+    validate(config, schema=str(SCHEMA))
+    return config
+
+
+@pytest.fixture
+def default_config() -> dict:
+    """The default study's config, as written in config/config.yaml (unvalidated)."""
+    return yaml.safe_load(DEFAULT_CONFIG.read_text())
+
+
+@pytest.fixture(scope="session")
+def model() -> ModelParameters:
+    """The forum's (Shiu et al.) model parameters, from the schema defaults."""
+    return ModelParameters.from_config(validated(MINIMAL)["model"])

@@ -1,0 +1,105 @@
+"""Config: schema validation and the library's semantic checks name the key at fault."""
+
+import copy
+
+import pytest
+from conftest import MINIMAL, validated
+from snakemake.exceptions import WorkflowError
+
+from spikesweep.config import ConfigError, RunPoint, format_value, load_study
+
+
+def with_change(path: str, value) -> dict:
+    """MINIMAL with the value at a dotted ``path`` replaced (or added)."""
+    config = copy.deepcopy(MINIMAL)
+    *parents, leaf = path.split(".")
+    node = config
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
+    node[leaf] = value
+    return config
+
+
+def test_default_config_expands_to_the_documented_runs(default_config):
+    study = load_study(validated(default_config))
+    forum = [run for run in study.runs if run.network == "forum3"]
+    scan = [run for run in study.runs if run.network == "random3000"]
+    assert len(forum) == 4 * 2 * 5  # modes x points x seeds
+    assert len(scan) == 2 * 2 * 1 * 2  # rates x n_sources x weights x seeds
+    assert {run.mode for run in forum} == {
+        "poisson_input",
+        "per_neuron",
+        "poisson_group",
+        "shared_source",
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "named"),
+    [
+        ("bogus_key", 1, "bogus_key"),
+        ("model.tau_m_s", 0.02, "tau_m_s"),
+        ("duration_ms", "one second", "duration_ms"),
+        ("seeds", [0, "1"], "seeds"),
+        ("sweeps.drive.modes", ["poisson_inputs"], "modes"),
+        ("sweeps.drive.points", [{"rate_hz": -5, "n_sources": 1, "weight_mV": 1}], "rate_hz"),
+        ("sweeps.drive.points", [{"rate_hz": 5, "n_sources": 0, "weight_mV": 1}], "n_sources"),
+        ("study", "../escape", "study"),
+    ],
+)
+def test_schema_rejects_and_names_the_key(path, value, named):
+    with pytest.raises(WorkflowError) as error:
+        validated(with_change(path, value))
+    assert named in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("dt_ms", 0.3, "'dt_ms' (0.3) must divide 'duration_ms'"),
+        ("sweeps.drive.networks", ["nowhere"], "unknown networks ['nowhere']"),
+        ("sweeps.drive.targets", [0, 3], "neuron indices [3] are out of range"),
+        ("networks.forum3.matrix", [[0, 1], [0]], "must be square"),
+        ("networks.forum3", {"matrix": [[0]], "file": "x.npy"}, "exactly one source"),
+        ("networks.forum3", {"file": "missing.npy"}, "no such file"),
+    ],
+)
+def test_semantic_checks_name_the_key(path, value, message):
+    with pytest.raises(ConfigError) as error:
+        load_study(validated(with_change(path, value)))
+    assert message in str(error.value)
+
+
+def test_runs_shared_by_two_sweeps_are_run_once():
+    config = copy.deepcopy(MINIMAL)
+    config["sweeps"]["again"] = copy.deepcopy(config["sweeps"]["drive"])
+    study = load_study(validated(config))
+    assert len(study.runs) == len(validated(config)["seeds"])
+
+
+def test_conflicting_targets_for_the_same_run_are_refused():
+    config = copy.deepcopy(MINIMAL)
+    config["sweeps"]["again"] = {**copy.deepcopy(config["sweeps"]["drive"]), "targets": [0]}
+    with pytest.raises(ConfigError, match="different 'targets'"):
+        load_study(validated(config))
+
+
+def test_run_wildcards_use_short_exact_numbers():
+    run = RunPoint("forum3", "poisson_input", 150.0, 20, 0.115, 3)
+    assert run.wildcards == {
+        "network": "forum3",
+        "mode": "poisson_input",
+        "rate_hz": "150",
+        "n_sources": "20",
+        "weight_mV": "0.115",
+        "seed": "3",
+    }
+    assert format_value(1e-7) == "0.0000001"
+
+
+def test_run_config_hash_changes_with_the_model():
+    study = load_study(validated(MINIMAL))
+    changed = load_study(validated(with_change("model.tau_m_ms", 10)))
+    first = study.run_config(study.runs[0])
+    assert first == changed.run_config(changed.runs[0]) | {"model": first["model"]}
+    assert first["model"] != changed.run_config(changed.runs[0])["model"]

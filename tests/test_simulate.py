@@ -1,0 +1,102 @@
+"""Real Brian2 simulations of the forum's circuit (Cython, as the workflow runs them).
+
+All tests use forum3 at the forum's drive, so they share compiled code objects
+with each other and with the workflow test.
+"""
+
+import numpy as np
+import pytest
+from brian2 import Hz, ms, second
+from conftest import FORUM3
+
+from spikesweep.config import RunPoint
+from spikesweep.networks import build_network
+from spikesweep.simulate import simulate
+from spikesweep.theory import suprathreshold_rate
+
+SEEDS = range(5)
+DURATION = 1 * second
+DT = 0.1 * ms
+
+
+@pytest.fixture(scope="module")
+def forum3():
+    return build_network("forum3", {"matrix": FORUM3})
+
+
+@pytest.fixture(scope="module")
+def runs(forum3, model):
+    """Spike trains of every mode at the forum's drive, for each seed."""
+    return {
+        (mode, seed): simulate(
+            forum3, model, RunPoint("forum3", mode, 150.0, 1, 68.75, seed), DURATION, DT
+        )
+        for mode in ("poisson_input", "per_neuron", "poisson_group", "shared_source")
+        for seed in SEEDS
+    }
+
+
+def trains_of(result):
+    return [result.step[result.neuron == k] for k in range(result.n_neurons)]
+
+
+@pytest.mark.parametrize("mode", ["poisson_input", "per_neuron", "poisson_group"])
+def test_forum_drive_fires_at_the_dead_time_rate(runs, model, mode):
+    """Each 68.75 mV event fires the neuron unless refractory: 112.8 Hz at 150 Hz.
+
+    The tolerance is 4 standard errors of the mean over 5 seeds x 3 neurons,
+    from the renewal-process variance of the count (Fano factor = CV^2 of the
+    inter-spike interval): a correct simulator fails it with probability 6e-5.
+    """
+    expected = suprathreshold_rate(150 * Hz, 1, DT, model.refractory) / Hz
+    p = 150 * float(DT / second)
+    n_ref = round(float(model.refractory / DT))
+    cv2 = ((1 - p) / p**2) / (n_ref + 1 / p) ** 2
+    counts = np.array([runs[mode, seed].counts for seed in SEEDS])
+    sem = np.sqrt(expected * float(DURATION / second) * cv2 / counts.size)
+    assert abs(counts.mean() - expected) < 4 * sem, (counts.mean(), expected, sem)
+    assert 110 < expected < 115
+
+
+def test_no_spike_closer_than_the_refractory_period(runs, model):
+    """Input during refractoriness is lost (Brian2's conditional write on v)."""
+    n_ref = round(float(model.refractory / DT))
+    for result in runs.values():
+        for train in trains_of(result):
+            assert np.diff(train).min() > n_ref
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_per_neuron_loop_equals_one_poisson_input(runs, seed):
+    """Both draw one binomial per driven, non-refractory neuron and step, in neuron order."""
+    loop, single = runs["per_neuron", seed], runs["poisson_input", seed]
+    np.testing.assert_array_equal(loop.neuron, single.neuron)
+    np.testing.assert_array_equal(loop.step, single.step)
+
+
+def test_independent_modes_give_different_trains_per_neuron(runs):
+    for mode in ("poisson_input", "poisson_group"):
+        first, second_, third = trains_of(runs[mode, 0])
+        assert not np.array_equal(first, second_) and not np.array_equal(first, third)
+
+
+def test_shared_source_gives_identical_trains(runs):
+    """With identical input and every event suprathreshold, all neurons fire together."""
+    for seed in SEEDS:
+        first, *others = trains_of(runs["shared_source", seed])
+        for other in others:
+            np.testing.assert_array_equal(other, first)
+
+
+def test_same_seed_same_spikes_other_seed_other_spikes(forum3, model, runs):
+    point = RunPoint("forum3", "poisson_group", 150.0, 1, 68.75, 0)
+    again = simulate(forum3, model, point, DURATION, DT)
+    np.testing.assert_array_equal(again.step, runs["poisson_group", 0].step)
+    assert not np.array_equal(runs["poisson_group", 1].step, again.step)
+
+
+def test_targets_restrict_the_drive(forum3, model):
+    point = RunPoint("forum3", "poisson_input", 150.0, 1, 68.75, 0, targets=(0, 2))
+    result = simulate(forum3, model, point, DURATION, DT)
+    assert result.counts[0] > 50 and result.counts[2] > 50
+    assert result.counts[1] == 0  # 0 -> 1 is 2.5 mV into g: below threshold on its own

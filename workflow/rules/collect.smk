@@ -1,0 +1,14 @@
+rule collect:
+    input:
+        runs=get_run_files(),
+    output:
+        spikes=f"{RESULTS}/spikes.nc",
+        rates=f"{RESULTS}/rates.nc",
+    log:
+        f"{LOGS}/collect.log",
+    conda:
+        "../../envs/collect.yaml"
+    params:
+        config=config,
+    script:
+        "../scripts/collect.py"

@@ -1,0 +1,52 @@
+# Config validation, the study's runs, and the helpers the rules call.
+from snakemake.utils import validate
+
+from spikesweep.config import INPUT_MODES, load_study
+
+validate(config, schema="../../config/schema.yaml")
+STUDY = load_study(config)
+RESULTS = f"results/{STUDY.name}"
+LOGS = f"logs/{STUDY.name}"
+RUN = (
+    "{network}/mode~{mode}/rate_hz~{rate_hz}/n_sources~{n_sources}/"
+    "weight_mV~{weight_mV}/seed~{seed}"
+)
+RUNS = STUDY.runs_by_wildcards()
+
+
+wildcard_constraints:
+    network="|".join(STUDY.networks),
+    mode="|".join(INPUT_MODES),
+    rate_hz=r"[0-9.e+-]+",
+    n_sources=r"[0-9]+",
+    weight_mV=r"-?[0-9.e+-]+",
+    seed=r"[0-9]+",
+
+
+def get_network_source(wildcards):
+    """The config source of a network (its dict under 'networks')."""
+    return STUDY.networks[wildcards.network]
+
+
+def get_network_files(wildcards):
+    """Connectivity files a network is read from (none for inline or random)."""
+    source = STUDY.networks[wildcards.network]
+    return [source["file"]] if "file" in source else []
+
+
+def get_run_config(wildcards):
+    """Everything one simulation depends on (see spikesweep.config.Study.run_config)."""
+    key = tuple(
+        wildcards[name]
+        for name in ("network", "mode", "rate_hz", "n_sources", "weight_mV", "seed")
+    )
+    return STUDY.run_config(RUNS[key])
+
+
+def get_run_files():
+    """The run file of every simulation of the study."""
+    return [f"{RESULTS}/sims/{RUN}.nc".format(**run.wildcards) for run in STUDY.runs]
+
+
+def get_final_output():
+    return [f"{RESULTS}/spikes.nc", f"{RESULTS}/rates.nc"]

@@ -1,0 +1,17 @@
+"""Collect every run of the study into spikes.nc and rates.nc."""
+
+import logging
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+
+from spikesweep.storage import collect  # noqa: E402
+
+collect(
+    snakemake.input.runs,
+    snakemake.output.spikes,
+    snakemake.output.rates,
+    config=snakemake.params.config,
+    command=f"snakemake rule {snakemake.rule}",
+)

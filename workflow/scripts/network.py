@@ -1,0 +1,15 @@
+"""Build, validate and store one network's connectivity."""
+
+import logging
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+
+from spikesweep.networks import build_network, save_network  # noqa: E402
+
+matrix = build_network(snakemake.wildcards.network, snakemake.params.source)
+logging.info(
+    "network %s: %d neurons, %d synapses", snakemake.wildcards.network, matrix.shape[0], matrix.nnz
+)
+save_network(matrix, snakemake.output.npz)
