@@ -12,7 +12,5 @@ storage
     NetCDF spike trains and rates: writing, collecting, reading back.
 """
 
-from importlib.metadata import version
-
-__version__ = version("spikesweep")
+__version__ = "0.1.0"
 __all__ = ["__version__"]

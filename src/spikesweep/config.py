@@ -157,7 +157,6 @@ class Study:
         ``config`` attribute, and its :func:`config_hash` identifies the run.
         """
         return {
-            "study": self.name,
             "duration_ms": self.duration_ms,
             "dt_ms": self.dt_ms,
             "codegen_target": self.codegen_target,
@@ -172,7 +171,7 @@ class Study:
         return {tuple(run.wildcards.values()): run for run in self.runs}
 
 
-def _network_size(name: str, source: dict) -> int | None:
+def _network_size(source: dict) -> int | None:
     """Number of neurons of a network source, where known without reading files."""
     if "matrix" in source:
         return len(source["matrix"])
@@ -291,7 +290,7 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
     networks = config["networks"]
     for network, source in networks.items():
         _check_network(network, source, Path(config_dir))
-    sizes = {network: _network_size(network, source) for network, source in networks.items()}
+    sizes = {network: _network_size(source) for network, source in networks.items()}
 
     runs: dict[RunPoint, tuple[str, RunPoint]] = {}
     for sweep_name, sweep in config["sweeps"].items():
