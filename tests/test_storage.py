@@ -148,3 +148,11 @@ def test_atomic_path_leaves_nothing_behind_on_failure(tmp_path):
         raise RuntimeError("killed")
     assert target.read_text() == "complete"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.nc"]
+
+
+def test_driven_marks_the_targets(tmp_path):
+    trains = synthetic_trains(5, 0)
+    config = {**run_config(POINT), "targets": [1, 3]}
+    write_run(tmp_path / "run.nc", trains, config, command="test")
+    with xr.open_dataset(tmp_path / "run.nc") as ds:
+        assert ds["driven"].values.tolist() == [0, 1, 0, 1, 0]

@@ -8,8 +8,8 @@ Spike trains are a CF contiguous ragged array (CF-1.11, section 9.3.3):
 ``spike_count (train)``
     spikes per train, ``sample_dimension: "spike"``: train ``k`` owns the
     ``spike_count[k]`` spikes after those of trains ``0 .. k-1``.
-``neuron, network, mode, rate_hz, n_sources, weight_mV, seed (train)``
-    the coordinates of each train.
+``neuron, driven, network, mode, rate_hz, n_sources, weight_mV, seed (train)``
+    the coordinates of each train (``driven``: 1 if the neuron gets the drive).
 
 A run file holds one train per neuron of its network; ``spikes.nc`` is the
 concatenation of all run files, one run after the other. ``rates.nc`` holds
@@ -44,7 +44,9 @@ __all__ = [
     "collect",
     "iter_runs",
     "provenance",
+    "run_slices",
     "spike_trains",
+    "train_offsets",
     "write_run",
 ]
 
@@ -55,6 +57,7 @@ GRID_COORDS = ("network", "mode", "rate_hz", "n_sources", "weight_mV", "seed")
 RATE_DIMS = ("mode", "rate_hz", "n_sources", "weight_mV", "seed", "neuron")
 _COORD_TYPES = {
     "neuron": np.int32,
+    "driven": np.int8,
     "network": str,
     "mode": str,
     "rate_hz": np.float64,
@@ -64,6 +67,7 @@ _COORD_TYPES = {
 }
 _COORD_ATTRS = {
     "neuron": {"long_name": "neuron index in the network"},
+    "driven": {"long_name": "1 if the neuron receives the Poisson drive, else 0"},
     "network": {"long_name": "network name"},
     "mode": {"long_name": "Poisson input mode"},
     "rate_hz": {"long_name": "rate of each Poisson source", "units": "Hz"},
@@ -173,7 +177,7 @@ class _SpikeWriter:
     def append(self, steps: np.ndarray, counts: np.ndarray, coords: dict) -> None:
         """Append trains: ``steps`` (int32, concatenated trains), ``counts`` per train.
 
-        ``coords`` maps each name of ``neuron`` and :data:`GRID_COORDS` to one
+        ``coords`` maps ``neuron``, ``driven`` and each of :data:`GRID_COORDS` to one
         value per train or to a scalar shared by all of them.
         """
         ds = self._ds
@@ -195,14 +199,16 @@ def _train_coords(dataset: netCDF4.Dataset) -> dict[str, np.ndarray]:
 def write_run(path: str | Path, trains, run_config: dict, command: str) -> None:
     """Write one run's spike trains (a :class:`~spikesweep.simulate.SpikeTrains`).
 
-    The file holds one train per neuron; it is written to a temporary file and
+    The file holds one train per neuron (``driven`` marks the targets); it is written to a temporary file and
     renamed, so ``path`` is either absent or complete.
     """
     point = run_config["point"]
     attrs = provenance(run_config, command, point["seed"])
     with atomic_path(path) as tmp, netCDF4.Dataset(tmp, "w") as dataset:
         writer = _SpikeWriter(dataset, trains.dt_s, run_config["duration_ms"] / 1000, attrs)
-        coords = {**point, "neuron": np.arange(trains.n_neurons)}
+        driven = np.zeros(trains.n_neurons, dtype=np.int8)
+        driven[slice(None) if run_config["targets"] == "all" else run_config["targets"]] = 1
+        coords = {**point, "neuron": np.arange(trains.n_neurons), "driven": driven}
         writer.append(trains.step, trains.counts, coords)
 
 
@@ -317,7 +323,8 @@ def collect(
                 )
 
 
-def _offsets(counts: np.ndarray) -> np.ndarray:
+def train_offsets(counts: np.ndarray) -> np.ndarray:
+    """Start of each train in the ``spike`` dimension, plus the total: shape (n_trains + 1,)."""
     return np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
 
 
@@ -329,22 +336,31 @@ def _trains(spikes: xr.Dataset, offsets: np.ndarray, first: int, stop: int) -> d
     return {int(neuron): times[local[j] : local[j + 1]] for j, neuron in enumerate(neurons)}
 
 
-def iter_runs(spikes: xr.Dataset) -> Iterator[tuple[dict, dict[int, np.ndarray]]]:
-    """Yield ``(point, trains)`` for each run in a spike dataset.
+def run_slices(spikes: xr.Dataset) -> Iterator[tuple[dict, slice]]:
+    """Yield ``(point, rows)`` for each run: its grid coordinates and its slice of trains.
 
-    ``point`` maps :data:`GRID_COORDS` to the run's values; ``trains`` maps each
-    neuron index to its spike times in seconds (float64, sorted).
+    ``point`` maps :data:`GRID_COORDS` to the run's values; the slice indexes
+    the ``train`` dimension (a run's trains are contiguous).
     """
-    counts = spikes["spike_count"].values
-    offsets = _offsets(counts)
     keys = list(zip(*(spikes[name].values for name in GRID_COORDS), strict=True))
     first = 0
     for k in range(1, len(keys) + 1):
         if k < len(keys) and keys[k] == keys[first]:
             continue
         point = {name: _plain(value) for name, value in zip(GRID_COORDS, keys[first], strict=True)}
-        yield point, _trains(spikes, offsets, first, k)
+        yield point, slice(first, k)
         first = k
+
+
+def iter_runs(spikes: xr.Dataset) -> Iterator[tuple[dict, dict[int, np.ndarray]]]:
+    """Yield ``(point, trains)`` for each run in a spike dataset.
+
+    ``point`` maps :data:`GRID_COORDS` to the run's values; ``trains`` maps each
+    neuron index to its spike times in seconds (float64, sorted).
+    """
+    offsets = train_offsets(spikes["spike_count"].values)
+    for point, rows in run_slices(spikes):
+        yield point, _trains(spikes, offsets, rows.start, rows.stop)
 
 
 def _plain(value):
@@ -393,4 +409,4 @@ def spike_trains(spikes: xr.Dataset, **selection) -> dict[int, np.ndarray]:
             f"(values present: {ambiguous})."
         )
     first, last = np.flatnonzero(mask)[[0, -1]]
-    return _trains(spikes, _offsets(spikes["spike_count"].values), first, last + 1)
+    return _trains(spikes, train_offsets(spikes["spike_count"].values), first, last + 1)

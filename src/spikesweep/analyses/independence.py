@@ -1,0 +1,281 @@
+"""Independence of driven neurons' spike trains (forum questions 1.1 and 1.2).
+
+For every grid point and mode, over pairs of driven neurons, two statistics
+are pooled across seeds:
+
+- the Pearson correlation ``r`` of spike counts in bins of ``bin_ms``, turned
+  into ``z = atanh(r) sqrt(n_bins - 3)`` (Fisher), which is standard normal
+  under independence; the point's statistic is Stouffer's ``sum(z) / sqrt(P)``
+  over its P pair-seeds (pairwise correlations of independent trains are
+  uncorrelated, so the sum stays standard normal), tested two-sided;
+- the number of exact coincidences (spikes of both neurons in the same time
+  step) against its expectation ``n_i n_j / n_steps`` given the counts, tested
+  for excess with a Poisson tail.
+
+A point's p-value is the Bonferroni combination of the two; points are
+corrected for multiple comparisons with Benjamini-Hochberg at ``alpha``.
+Pairs connected directly or through one intermediate neuron are left out
+where any other pairs exist (their correlation may come from the synapses);
+on small circuits where every pair is connected they are kept, and the result
+says so.
+
+Controls: every ``shared_source`` point must come out dependent (power), and
+a negative control that pairs neuron ``i`` of one seed with neuron ``j`` of
+the next seed (independent by construction) must not be rejected. If either
+fails the verdict is ``invalid``.
+"""
+
+import logging
+
+import numpy as np
+import pandas as pd
+import scipy.sparse
+import scipy.stats
+import xarray as xr
+
+from spikesweep.storage import GRID_COORDS, run_slices, train_offsets
+
+__all__ = [
+    "INDEPENDENT_INPUT_MODES",
+    "benjamini_hochberg",
+    "eligible_pairs",
+    "independence",
+    "pair_statistics",
+    "pooled_test",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Modes whose inputs are independent across neurons by construction.
+INDEPENDENT_INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group")
+POINT_COORDS = tuple(name for name in GRID_COORDS if name != "seed")
+
+
+def _spike_matrix(spikes: xr.Dataset, rows: slice, offsets: np.ndarray, n_steps: int):
+    """Binary sparse (n_neurons, n_steps) matrix of one run: 1 where a neuron fired."""
+    dt_s = float(spikes["spike_time"].encoding["scale_factor"])
+    counts = spikes["spike_count"].values[rows]
+    neurons = np.repeat(spikes["neuron"].values[rows], counts)
+    times = spikes["spike_time"][offsets[rows.start] : offsets[rows.stop]].values
+    steps = np.rint(times / dt_s).astype(np.int64)
+    return scipy.sparse.csr_array(
+        (np.ones(len(steps)), (neurons, steps)), shape=(len(counts), n_steps)
+    )
+
+
+def _binned(spikes: scipy.sparse.csr_array, bin_steps: int) -> np.ndarray:
+    """Spike counts per bin, shape (n_neurons, n_bins); a partial last bin is dropped."""
+    n_neurons, n_steps = spikes.shape
+    n_bins = n_steps // bin_steps
+    coo = spikes.tocoo()
+    keep = coo.col < n_bins * bin_steps
+    flat = coo.row[keep] * n_bins + coo.col[keep] // bin_steps
+    return np.bincount(flat, minlength=n_neurons * n_bins).reshape(n_neurons, n_bins)
+
+
+def _standardised(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    centred = counts - counts.mean(axis=1, keepdims=True)
+    norm = np.sqrt((centred**2).sum(axis=1))
+    ok = norm > 0
+    centred[ok] /= norm[ok, None]
+    return centred, ok
+
+
+def pair_statistics(
+    first: scipy.sparse.csr_array,
+    second: scipy.sparse.csr_array,
+    pairs: tuple[np.ndarray, np.ndarray],
+    bin_steps: int,
+) -> dict:
+    """Correlation and coincidence statistics of neuron pairs ``(i, j)``.
+
+    Parameters
+    ----------
+    first, second : csr_array, shape (n_neurons, n_steps)
+        Binary spike matrices; neuron ``i`` is read from ``first`` and ``j``
+        from ``second`` (the same matrix for pairs within one run).
+    pairs : (ndarray, ndarray)
+        Neuron indices ``i`` and ``j`` of each pair.
+    bin_steps : int
+        Bin width in time steps for the count correlation.
+
+    Returns
+    -------
+    stats : dict
+        ``r`` (per usable pair), ``z_sum`` and ``n_pairs`` (Fisher z summed
+        over pairs whose trains both vary across bins), ``coincidences`` and
+        ``expected`` (summed over all pairs).
+    """
+    i, j = pairs
+    n_steps = first.shape[1]
+    z_first, ok_first = _standardised(_binned(first, bin_steps).astype(np.float64))
+    z_second, ok_second = _standardised(_binned(second, bin_steps).astype(np.float64))
+    n_bins = z_first.shape[1]
+    r = np.einsum("pk,pk->p", z_first[i], z_second[j])
+    usable = ok_first[i] & ok_second[j]
+    r = np.clip(r[usable], -0.999999, 0.999999)
+    coincident = (first[i].multiply(second[j])).sum(axis=1)
+    counts_first, counts_second = first.sum(axis=1), second.sum(axis=1)
+    return {
+        "r": r,
+        "z_sum": float(np.arctanh(r).sum() * np.sqrt(n_bins - 3)),
+        "n_pairs": int(usable.sum()),
+        "coincidences": float(np.sum(coincident)),
+        "expected": float(np.sum(counts_first[i] * counts_second[j]) / n_steps),
+    }
+
+
+def pooled_test(stats: list[dict]) -> dict:
+    """Pool pair statistics over seeds and test them (see module docstring)."""
+    n_pairs = sum(s["n_pairs"] for s in stats)
+    z = sum(s["z_sum"] for s in stats) / np.sqrt(n_pairs) if n_pairs else 0.0
+    p_corr = 2 * scipy.stats.norm.sf(abs(z)) if n_pairs else 1.0
+    observed = sum(s["coincidences"] for s in stats)
+    expected = sum(s["expected"] for s in stats)
+    p_coinc = scipy.stats.poisson.sf(observed - 1, expected) if expected > 0 else 1.0
+    r = np.concatenate([s["r"] for s in stats]) if stats else np.array([])
+    return {
+        "stouffer_z": float(z),
+        "p_correlation": float(p_corr),
+        "coincidences": observed,
+        "expected_coincidences": expected,
+        "p_coincidence": float(p_coinc),
+        "p_value": float(min(1.0, 2 * min(p_corr, p_coinc))),
+        "mean_r": float(r.mean()) if r.size else float("nan"),
+        "n_pair_seeds": n_pairs,
+    }
+
+
+def benjamini_hochberg(p_values, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Benjamini-Hochberg step-up: (rejected, adjusted p-values), same order as given."""
+    p = np.asarray(p_values, dtype=np.float64)
+    if p.size == 0:
+        return np.zeros(0, dtype=bool), p
+    order = np.argsort(p)
+    ranked = p[order] * p.size / np.arange(1, p.size + 1)
+    adjusted = np.minimum.accumulate(ranked[::-1])[::-1].clip(max=1)
+    result = np.empty_like(adjusted)
+    result[order] = adjusted
+    return result <= alpha, result
+
+
+def eligible_pairs(connectivity, driven: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], bool]:
+    """Pairs ``i < j`` of driven neurons, without those within two synapses.
+
+    Returns the pairs and whether the connected pairs had to be kept because
+    every driven pair is connected within two steps.
+    """
+    adjacency = scipy.sparse.csr_array(connectivity != 0, dtype=np.int64)
+    adjacency = ((adjacency + adjacency.T) > 0).astype(np.int64)
+    near = ((adjacency + adjacency @ adjacency) > 0).toarray()
+    driven = np.flatnonzero(driven)
+    i, j = np.triu_indices(len(driven), k=1)
+    i, j = driven[i], driven[j]
+    far = ~near[i, j]
+    if far.any():
+        return (i[far], j[far]), False
+    return (i, j), True
+
+
+def independence(
+    spikes: xr.Dataset, networks: dict, bin_ms: float, alpha: float
+) -> tuple[xr.Dataset, dict]:
+    """Run the independence analysis on a study's ``spikes.nc``.
+
+    Parameters
+    ----------
+    spikes : xarray.Dataset
+        The study's spike trains.
+    networks : dict of str to csr_array
+        Connectivity of each network.
+    bin_ms : float
+        Bin width for the count correlation (ms).
+    alpha : float
+        False-discovery rate for Benjamini-Hochberg across points.
+
+    Returns
+    -------
+    numbers : xarray.Dataset
+        One row per grid point (dimension ``point``) with its statistics.
+    verdict : dict
+        See the module docstring.
+    """
+    dt_s = float(spikes["spike_time"].encoding["scale_factor"])
+    n_steps = round(float(spikes.attrs["duration_s"]) / dt_s)
+    bin_steps = max(1, round(bin_ms / 1000 / dt_s))
+    offsets = train_offsets(spikes["spike_count"].values)
+    by_point: dict[tuple, list] = {}
+    driven = {}
+    for point, rows in run_slices(spikes):
+        key = tuple(point[name] for name in POINT_COORDS)
+        by_point.setdefault(key, []).append(_spike_matrix(spikes, rows, offsets, n_steps))
+        driven[key] = spikes["driven"].values[rows].astype(bool)
+
+    rows, negative = [], []
+    for key, runs in sorted(by_point.items()):
+        point = dict(zip(POINT_COORDS, key, strict=True))
+        pairs, kept_connected = eligible_pairs(networks[point["network"]], driven[key])
+        result = pooled_test([pair_statistics(run, run, pairs, bin_steps) for run in runs])
+        rows.append({**point, **result, "connected_pairs_kept": kept_connected})
+        if point["mode"] in INDEPENDENT_INPUT_MODES and len(runs) > 1:
+            across = [
+                pair_statistics(a, b, pairs, bin_steps) for a, b in zip(runs, runs[1:], strict=False)
+            ]
+            negative.append({**point, **pooled_test(across)})
+    rejected, adjusted = benjamini_hochberg([row["p_value"] for row in rows], alpha)
+    for row, reject, p_adjusted in zip(rows, rejected, adjusted, strict=True):
+        row["p_adjusted"] = float(p_adjusted)
+        row["verdict"] = "dependent" if reject else "independent"
+
+    shared = [row for row in rows if row["mode"] == "shared_source"]
+    independent = [row for row in rows if row["mode"] in INDEPENDENT_INPUT_MODES]
+    negative_rejected, _ = benjamini_hochberg([row["p_value"] for row in negative], alpha)
+    controls = {
+        "positive_shared_source": {
+            "expected": "dependent",
+            "points": len(shared),
+            "dependent": sum(row["verdict"] == "dependent" for row in shared),
+            "passed": bool(shared) and all(row["verdict"] == "dependent" for row in shared),
+        },
+        "negative_across_seeds": {
+            "expected": "independent",
+            "points": len(negative),
+            "dependent": int(negative_rejected.sum()),
+            "passed": bool(negative) and not negative_rejected.any(),
+        },
+    }
+    n_pairs = sum(row["n_pair_seeds"] for row in independent)
+    z_all = (
+        sum(row["stouffer_z"] * np.sqrt(row["n_pair_seeds"]) for row in independent)
+        / np.sqrt(n_pairs)
+        if n_pairs
+        else 0.0
+    )
+    if not all(control["passed"] for control in controls.values()):
+        verdict = "invalid"
+    elif any(row["verdict"] == "dependent" for row in independent):
+        verdict = "dependent"
+    else:
+        verdict = "independent"
+    summary = {
+        "analysis": "independence",
+        "question": "Are the spike trains of neurons driven by independent Poisson inputs "
+        "independent?",
+        "verdict": verdict,
+        "test": "Stouffer-combined Fisher z of binned-count correlations (two-sided) and "
+        "Poisson test of exact coincidences (one-sided), Bonferroni-combined per point; "
+        "Benjamini-Hochberg across points",
+        "statistic": float(z_all),
+        "p_value": float(min((row["p_adjusted"] for row in independent), default=1.0)),
+        "alpha": alpha,
+        "bin_ms": bin_ms,
+        "effect_size": float(np.mean([row["mean_r"] for row in independent]))
+        if independent
+        else float("nan"),
+        "effect_size_name": "mean pairwise count correlation in independent-input modes",
+        "controls": controls,
+        "points": rows,
+        "negative_control_points": negative,
+    }
+    numbers = xr.Dataset.from_dataframe(pd.DataFrame(rows)).rename({"index": "point"})
+    return numbers, summary
