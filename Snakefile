@@ -12,6 +12,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/networks.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/collect.smk"
+include: "workflow/rules/analyze.smk"
 
 
 rule all:

@@ -75,9 +75,13 @@ def test_correlation_agrees_with_scipy_pearsonr():
     run = spike_matrix(trains)
     stats = pair_statistics(run, run, PAIRS, BIN_STEPS)
     binned = [np.bincount(t // BIN_STEPS, minlength=N_STEPS // BIN_STEPS) for t in trains]
-    expected = [scipy.stats.pearsonr(binned[i], binned[j]).statistic for i, j in zip(*PAIRS)]
+    expected = [
+        scipy.stats.pearsonr(binned[i], binned[j]).statistic for i, j in zip(*PAIRS, strict=True)
+    ]
     np.testing.assert_allclose(stats["r"], expected, rtol=1e-10)
-    coincidences = sum(len(np.intersect1d(trains[i], trains[j])) for i, j in zip(*PAIRS))
+    coincidences = sum(
+        len(np.intersect1d(trains[i], trains[j])) for i, j in zip(*PAIRS, strict=True)
+    )
     assert stats["coincidences"] == coincidences
 
 
@@ -99,7 +103,7 @@ def test_pairs_within_two_synapses_are_left_out():
     chain = scipy.sparse.csr_array(np.diag(np.ones(5), k=1))  # 0 -> 1 -> ... -> 5
     pairs, kept = eligible_pairs(chain, np.ones(6, dtype=bool))
     assert not kept
-    assert all(abs(i - j) > 2 for i, j in zip(*pairs))
+    assert all(abs(i - j) > 2 for i, j in zip(*pairs, strict=True))
     forum3 = scipy.sparse.csr_array(np.array([[0, 5, 0], [0, 0, -2], [0, 0, 0]]))
     pairs, kept = eligible_pairs(forum3, np.ones(3, dtype=bool))
     assert kept and len(pairs[0]) == 3  # every pair is within two synapses

@@ -1,5 +1,6 @@
 """A real `snakemake --cores 2` run of a tiny study in a temporary directory."""
 
+import json
 import subprocess
 import sys
 
@@ -18,19 +19,27 @@ from spikesweep.storage import iter_runs, spike_trains
 
 pytestmark = pytest.mark.workflow
 
+FORUM_DRIVE = [{"rate_hz": 150, "n_sources": 1, "weight_mV": 68.75}]
 TINY = {
     "study": "tiny",
-    "duration_ms": 200,
+    "duration_ms": 1000,
+    "seeds": [0, 1, 2],
     "networks": {"forum3": {"matrix": FORUM3}, "fromfile": {"file": "edges.csv"}},
     "sweeps": {
-        "drive": {
-            "networks": ["forum3", "fromfile"],
-            "modes": ["poisson_input", "shared_source"],
-            "points": [{"rate_hz": 150, "n_sources": 1, "weight_mV": 68.75}],
-            "seeds": [0, 1],
-        }
+        "modes": {
+            "networks": ["forum3"],
+            "modes": ["poisson_input", "per_neuron", "shared_source"],
+            "points": FORUM_DRIVE,
+        },
+        "file": {
+            "networks": ["fromfile"],
+            "modes": ["poisson_input"],
+            "points": FORUM_DRIVE,
+            "seeds": [1],
+        },
     },
 }
+N_RUNS = 3 * 3 + 1
 
 
 def snakemake(workdir, *args):
@@ -69,20 +78,22 @@ def test_spikes_nc_holds_every_run(study):
     with xr.open_dataset(study / "results/tiny/spikes.nc") as spikes:
         spikes.load()
     runs = list(iter_runs(spikes))
-    assert len(runs) == 2 * 2 * 2  # networks x modes x seeds
-    assert spikes.sizes["train"] == 8 * 3
+    assert len(runs) == N_RUNS
+    assert spikes.sizes["train"] == N_RUNS * 3
     assert set(spikes["network"].values) == {"forum3", "fromfile"}
     assert spikes.attrs["config_hash"] and spikes.attrs["command"] == "snakemake rule collect"
     for _, trains in runs:
         assert sorted(trains) == [0, 1, 2]
-        assert all(0 <= t.min() and t.max() < 0.2 for t in trains.values() if t.size)
+        assert all(0 <= t.min() and t.max() < 1 for t in trains.values() if t.size)
 
 
 def test_workflow_spikes_equal_a_direct_simulation(study, model):
     with xr.open_dataset(study / "results/tiny/spikes.nc") as spikes:
         stored = spike_trains(spikes, network="fromfile", mode="poisson_input", seed=1)
     point = RunPoint("forum3", "poisson_input", 150.0, 1, 68.75, 1)
-    direct = simulate(build_network("forum3", {"matrix": FORUM3}), model, point, 200 * ms, 0.1 * ms)
+    direct = simulate(
+        build_network("forum3", {"matrix": FORUM3}), model, point, 1000 * ms, 0.1 * ms
+    )
     for neuron, times in stored.items():
         np.testing.assert_array_equal(times, direct.step[direct.neuron == neuron] * 1e-4)
 
@@ -93,13 +104,14 @@ def test_rates_nc_has_a_group_per_network(study):
     with xr.open_dataset(study / "results/tiny/spikes.nc") as spikes:
         stored = spike_trains(spikes, network="forum3", mode="shared_source", seed=0)
     rate = tree["forum3"]["rate_hz_out"].sel(mode="shared_source", seed=0).squeeze()
-    np.testing.assert_allclose(rate.values, [len(stored[k]) / 0.2 for k in range(3)])
+    np.testing.assert_allclose(rate.values, [len(stored[k]) / 1.0 for k in range(3)])
     assert not tree["forum3"]["rate_hz_out"].isnull().any()
+    assert tree["fromfile"]["rate_hz_out"].sizes["seed"] == 1
 
 
 def test_each_run_has_its_cost_record_and_provenance(study):
     runs = sorted((study / "results/tiny/sims").rglob("*.nc"))
-    assert len(runs) == 8
+    assert len(runs) == N_RUNS
     for run in runs:
         relative = run.relative_to(study / "results/tiny/sims").with_suffix(".tsv")
         cost = pd.read_csv(study / "results/tiny/benchmarks/sims" / relative, sep="\t")
@@ -113,3 +125,45 @@ def test_a_finished_study_has_nothing_left_to_do(study):
     result = snakemake(study, "--cores", "1", "--dry-run")
     assert result.returncode == 0
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def verdict(study, name: str) -> dict:
+    return json.loads((study / f"results/tiny/analysis/{name}.json").read_text())
+
+
+def test_independence_verdicts_and_controls(study):
+    summary = verdict(study, "independence")
+    assert summary["verdict"] == "independent"
+    assert summary["controls"]["positive_shared_source"]["passed"]
+    assert summary["controls"]["negative_across_seeds"]["passed"]
+    by_mode = {row["mode"]: row["verdict"] for row in summary["points"]}
+    assert by_mode == {
+        "poisson_input": "independent",
+        "per_neuron": "independent",
+        "shared_source": "dependent",
+    }
+    with xr.open_dataset(study / "results/tiny/analysis/independence.nc") as numbers:
+        assert numbers.sizes["point"] == 4 and numbers.attrs["config_hash"]
+
+
+def test_equivalence_finds_the_loop_equivalent_and_reports_cost(study):
+    summary = verdict(study, "equivalence")
+    (row,) = summary["points"]
+    assert row["mode"] == "per_neuron" and row["difference_hz"] == 0
+    assert row["verdict"] == "equivalent"
+    assert set(summary["cost_per_run"]) == {"poisson_input", "per_neuron", "shared_source"}
+
+
+def test_input_scaling_matches_the_dead_time_prediction(study):
+    summary = verdict(study, "input_scaling")
+    assert summary["verdict"] != "deviates from theory"
+    forum = [row for row in summary["points"] if row["network"] == "forum3"]
+    assert {row["mode"] for row in forum} == {"poisson_input", "per_neuron"}
+    assert all(abs(row["relative_error"]) < 0.1 for row in forum)
+
+
+def test_answers_restate_every_question(study):
+    answers = (study / "results/tiny/answers.md").read_text()
+    for label in ("Q1.", "Q1.1/Q1.2.", "Q1.3.", "Q2.", "Q4."):
+        assert f"## {label}" in answers
+    assert "**Verdict: independent**" in answers

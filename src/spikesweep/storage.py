@@ -42,11 +42,13 @@ __all__ = [
     "GRID_COORDS",
     "atomic_path",
     "collect",
+    "driven_neurons",
     "iter_runs",
     "provenance",
     "run_slices",
     "spike_trains",
     "train_offsets",
+    "write_analysis",
     "write_run",
 ]
 
@@ -206,8 +208,9 @@ def write_run(path: str | Path, trains, run_config: dict, command: str) -> None:
     attrs = provenance(run_config, command, point["seed"])
     with atomic_path(path) as tmp, netCDF4.Dataset(tmp, "w") as dataset:
         writer = _SpikeWriter(dataset, trains.dt_s, run_config["duration_ms"] / 1000, attrs)
+        targets = run_config["targets"]
         driven = np.zeros(trains.n_neurons, dtype=np.int8)
-        driven[slice(None) if run_config["targets"] == "all" else run_config["targets"]] = 1
+        driven[slice(None) if targets == "all" else targets] = 1
         coords = {**point, "neuron": np.arange(trains.n_neurons), "driven": driven}
         writer.append(trains.step, trains.counts, coords)
 
@@ -410,3 +413,37 @@ def spike_trains(spikes: xr.Dataset, **selection) -> dict[int, np.ndarray]:
         )
     first, last = np.flatnonzero(mask)[[0, -1]]
     return _trains(spikes, train_offsets(spikes["spike_count"].values), first, last + 1)
+
+
+def driven_neurons(spikes: xr.Dataset) -> dict[str, np.ndarray]:
+    """Neurons driven in any run, per network: boolean arrays of shape (n_neurons,)."""
+    driven: dict[str, np.ndarray] = {}
+    for point, rows in run_slices(spikes):
+        mask = spikes["driven"].values[rows].astype(bool)
+        previous = driven.get(point["network"])
+        driven[point["network"]] = mask if previous is None else previous | mask
+    return driven
+
+
+def _json_ready(value):
+    """Numpy scalars to Python, NaN and inf to None (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def write_analysis(
+    numbers: xr.Dataset, summary: dict, nc_path, json_path, config: dict, command: str
+) -> None:
+    """Write an analysis: its numbers as NetCDF and its verdict as JSON, atomically."""
+    numbers = numbers.assign_attrs(provenance(config, command, seed=config.get("seeds", [])))
+    with atomic_path(nc_path) as tmp:
+        numbers.to_netcdf(tmp, engine="netcdf4")
+    with atomic_path(json_path) as tmp:
+        tmp.write_text(json.dumps(_json_ready(summary), indent=2, sort_keys=True) + "\n")

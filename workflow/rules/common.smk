@@ -12,6 +12,7 @@ RUN = (
     "weight_mV~{weight_mV}/seed~{seed}"
 )
 RUNS = STUDY.runs_by_wildcards()
+ANALYSES = ["independence", "equivalence", "input_scaling"]
 
 
 wildcard_constraints:
@@ -48,5 +49,23 @@ def get_run_files():
     return [f"{RESULTS}/sims/{RUN}.nc".format(**run.wildcards) for run in STUDY.runs]
 
 
+def get_cost_files():
+    """The benchmark record (wall time, peak memory) of every simulation, as get_run_points."""
+    return [
+        f"{RESULTS}/benchmarks/sims/{RUN}.tsv".format(**run.wildcards)
+        for run in STUDY.runs
+    ]
+
+
+def get_run_points():
+    """Grid coordinates of every simulation, in the order of get_run_files."""
+    return [run.coords() for run in STUDY.runs]
+
+
+def get_network_npz():
+    """The validated connectivity of every network."""
+    return [f"{RESULTS}/networks/{network}.npz" for network in STUDY.networks]
+
+
 def get_final_output():
-    return [f"{RESULTS}/spikes.nc", f"{RESULTS}/rates.nc"]
+    return [f"{RESULTS}/spikes.nc", f"{RESULTS}/rates.nc", f"{RESULTS}/answers.md"]

@@ -1,0 +1,159 @@
+"""Equivalence of input modes (forum question 1): same rates, different cost.
+
+For every network and drive, the output rates of driven neurons (one sample
+per neuron and seed) under ``per_neuron`` and ``poisson_group`` are compared
+with those under ``poisson_input``. A comparison is
+
+- ``different`` when a two-sample Kolmogorov-Smirnov test of the rate
+  distributions rejects (Benjamini-Hochberg across comparisons at ``alpha``);
+- ``equivalent`` when, otherwise, two one-sided tests (TOST) show the mean
+  difference to lie within ``margin`` times the reference mean: the
+  ``1 - 2 alpha`` Welch confidence interval lies inside that band;
+- ``inconclusive`` when neither holds (too few samples to tell).
+
+The control reports whether the KS test at each comparison's sample size
+detects the reference rates scaled by ``1 + margin`` (its power to see an
+effect of the margin's size).
+"""
+
+import numpy as np
+import pandas as pd
+import scipy.stats
+import xarray as xr
+
+from spikesweep.analyses.independence import benjamini_hochberg
+
+__all__ = ["REFERENCE_MODE", "equivalence", "read_costs"]
+
+REFERENCE_MODE = "poisson_input"
+COMPARED_MODES = ("per_neuron", "poisson_group")
+DRIVE = ("rate_hz", "n_sources", "weight_mV")
+
+
+def read_costs(paths, points: list[dict]) -> pd.DataFrame:
+    """Per-run cost from Snakemake benchmark files: wall time (s) and peak RSS (MB).
+
+    ``points[k]`` holds the grid coordinates of the run measured in ``paths[k]``.
+    """
+    rows = []
+    for path, point in zip(paths, points, strict=True):
+        record = pd.read_csv(path, sep="\t").iloc[0]
+        rows.append({**point, "wall_s": float(record["s"]), "max_rss_mb": float(record["max_rss"])})
+    return pd.DataFrame(rows)
+
+
+def _welch_interval(a: np.ndarray, b: np.ndarray, level: float) -> tuple[float, float, float]:
+    """Mean difference ``a - b`` and its two-sided Welch confidence interval at ``level``."""
+    diff = a.mean() - b.mean()
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se = np.sqrt(va + vb)
+    if se == 0:
+        return float(diff), float(diff), float(diff)
+    dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    half = scipy.stats.t.ppf(0.5 + level / 2, dof) * se
+    return float(diff), float(diff - half), float(diff + half)
+
+
+def equivalence(
+    rates: xr.DataTree, driven: dict, costs: pd.DataFrame, alpha: float, margin: float = 0.1
+) -> tuple[xr.Dataset, dict]:
+    """Compare modes per network and drive.
+
+    Parameters
+    ----------
+    rates : xarray.DataTree
+        The study's ``rates.nc``.
+    driven : dict of str to ndarray of bool
+        Driven neurons of each network (as in ``spikes.nc``).
+    costs : pandas.DataFrame
+        Output of :func:`read_costs`.
+    alpha : float
+        False-discovery rate across comparisons.
+    margin : float, optional
+        Equivalence margin, relative to the reference mean rate (default 0.1).
+    """
+    rows = []
+    for network, node in sorted(rates.children.items()):
+        rate = node["rate_hz_out"].isel(neuron=np.flatnonzero(driven[network]))
+        if REFERENCE_MODE not in rate["mode"].values:
+            continue
+        for drive in rate.stack(drive=DRIVE)["drive"].values:
+            point = dict(zip(DRIVE, drive, strict=True))
+            reference = rate.sel(mode=REFERENCE_MODE, **point).values.ravel()
+            reference = reference[~np.isnan(reference)]
+            for mode in COMPARED_MODES:
+                if mode not in rate["mode"].values or reference.size < 2:
+                    continue
+                other = rate.sel(mode=mode, **point).values.ravel()
+                other = other[~np.isnan(other)]
+                if other.size < 2:
+                    continue
+                diff, low, high = _welch_interval(other, reference, 1 - 2 * alpha)
+                ks = scipy.stats.ks_2samp(other, reference)
+                rows.append(
+                    {
+                        "network": network,
+                        "mode": mode,
+                        **{k: float(v) for k, v in point.items()},
+                        "reference_mean_hz": float(reference.mean()),
+                        "mode_mean_hz": float(other.mean()),
+                        "difference_hz": diff,
+                        "ci_low_hz": low,
+                        "ci_high_hz": high,
+                        "margin_hz": float(margin * reference.mean()),
+                        "ks_statistic": float(ks.statistic),
+                        "p_value": float(ks.pvalue),
+                        "power_control_p": float(
+                            scipy.stats.ks_2samp(reference * (1 + margin), reference).pvalue
+                        ),
+                        "samples": int(other.size),
+                    }
+                )
+    rejected, adjusted = benjamini_hochberg([row["p_value"] for row in rows], alpha)
+    for row, reject, p_adjusted in zip(rows, rejected, adjusted, strict=True):
+        row["p_adjusted"] = float(p_adjusted)
+        if reject:
+            row["verdict"] = "different"
+        elif -row["margin_hz"] < row["ci_low_hz"] and row["ci_high_hz"] < row["margin_hz"]:
+            row["verdict"] = "equivalent"
+        else:
+            row["verdict"] = "inconclusive"
+    cost = (
+        costs.groupby("mode")[["wall_s", "max_rss_mb"]].mean().round(3).to_dict(orient="index")
+        if len(costs)
+        else {}
+    )
+    verdicts = {row["verdict"] for row in rows}
+    verdict = (
+        "different"
+        if "different" in verdicts
+        else "inconclusive"
+        if "inconclusive" in verdicts or not rows
+        else "equivalent"
+    )
+    summary = {
+        "analysis": "equivalence",
+        "question": "Do per_neuron (the forum's loop) and poisson_group give the same rates "
+        "as one PoissonInput on the group?",
+        "verdict": verdict,
+        "test": "two-sample Kolmogorov-Smirnov on per-neuron, per-seed rates of driven "
+        "neurons (Benjamini-Hochberg across comparisons); equivalence by TOST: the "
+        f"{1 - 2 * alpha:.0%} Welch CI of the mean difference within +-{margin:.0%} of the "
+        "poisson_input mean",
+        "statistic": max((row["ks_statistic"] for row in rows), default=float("nan")),
+        "p_value": min((row["p_adjusted"] for row in rows), default=float("nan")),
+        "alpha": alpha,
+        "effect_size": max((abs(row["difference_hz"]) for row in rows), default=float("nan")),
+        "effect_size_name": "largest absolute difference of mean rates (Hz)",
+        "controls": {
+            "power_shifted_reference": {
+                "shift": margin,
+                "detected": sum(row["power_control_p"] <= alpha for row in rows),
+                "comparisons": len(rows),
+                "passed": bool(rows) and all(row["power_control_p"] <= alpha for row in rows),
+            }
+        },
+        "cost_per_run": cost,
+        "points": rows,
+    }
+    return xr.Dataset.from_dataframe(pd.DataFrame(rows)).rename({"index": "point"}), summary

@@ -1,0 +1,141 @@
+"""What PoissonInput's N does (forum question 1.3): rate against N x rate.
+
+``N`` is the number of independent Poisson sources per target; per time step
+the target receives a binomial number of events with ``p = rate * dt`` each.
+Where one event crosses threshold (``weight_mV >= v_th - v_reset``), the
+output rate is predicted by :func:`spikesweep.theory.suprathreshold_rate` (a
+Poisson process with dead time on Brian2's grid; input during refractoriness is
+lost). For each such point the mean rate of the driven neurons is compared with
+the prediction: relative error and a two-sided z-test (standard error from the
+spread over neurons and seeds), Benjamini-Hochberg across points. A point
+``deviates from theory`` when the test rejects and the relative error exceeds
+``tolerance``, ``matches theory`` when the ``1 - alpha`` confidence interval of
+the relative error lies within ``tolerance``, and is ``inconclusive`` otherwise.
+Points below that weight are tabulated (rate against N x rate) without a
+prediction.
+"""
+
+import numpy as np
+import pandas as pd
+import scipy.stats
+import xarray as xr
+from brian2 import Hz, ms
+
+from spikesweep.analyses.independence import benjamini_hochberg
+from spikesweep.theory import suprathreshold_rate
+
+__all__ = ["input_scaling"]
+
+DRIVE = ("rate_hz", "n_sources", "weight_mV")
+
+
+def input_scaling(
+    rates: xr.DataTree,
+    driven: dict,
+    model: dict,
+    dt_ms: float,
+    alpha: float,
+    tolerance: float = 0.05,
+) -> tuple[xr.Dataset, dict]:
+    """Compare output rates with the suprathreshold prediction.
+
+    Parameters
+    ----------
+    rates : xarray.DataTree
+        The study's ``rates.nc``.
+    driven : dict of str to ndarray of bool
+        Driven neurons of each network.
+    model : dict
+        The config's ``model`` section (``*_mV``, ``*_ms``).
+    dt_ms : float
+        Simulation time step (ms).
+    alpha : float
+        False-discovery rate across points.
+    tolerance : float, optional
+        Largest relative error still called agreement (default 0.05).
+    """
+    threshold_gap_mV = model["v_th_mV"] - model["v_reset_mV"]
+    rows = []
+    for network, node in sorted(rates.children.items()):
+        rate = node["rate_hz_out"].isel(neuron=np.flatnonzero(driven[network]))
+        for mode in rate["mode"].values:
+            if mode == "shared_source":
+                continue
+            for drive in rate.stack(drive=DRIVE)["drive"].values:
+                point = dict(zip(DRIVE, (float(v) for v in drive), strict=True))
+                values = rate.sel(mode=mode, **point).values.ravel()
+                values = values[~np.isnan(values)]
+                if values.size < 2:
+                    continue
+                row = {
+                    "network": network,
+                    "mode": str(mode),
+                    **point,
+                    "input_rate_hz": point["n_sources"] * point["rate_hz"],
+                    "mean_rate_hz": float(values.mean()),
+                    "sem_hz": float(values.std(ddof=1) / np.sqrt(values.size)),
+                    "samples": int(values.size),
+                }
+                if point["weight_mV"] >= threshold_gap_mV:
+                    predicted = (
+                        suprathreshold_rate(
+                            point["rate_hz"] * Hz,
+                            int(point["n_sources"]),
+                            dt_ms * ms,
+                            model["refractory_ms"] * ms,
+                        )
+                        / Hz
+                    )
+                    z = (row["mean_rate_hz"] - predicted) / max(row["sem_hz"], 1e-12)
+                    row |= {
+                        "predicted_hz": float(predicted),
+                        "relative_error": float(row["mean_rate_hz"] / predicted - 1),
+                        "z": float(z),
+                        "p_value": float(2 * scipy.stats.norm.sf(abs(z))),
+                    }
+                rows.append(row)
+    tested = [row for row in rows if "predicted_hz" in row]
+    rejected, adjusted = benjamini_hochberg([row["p_value"] for row in tested], alpha)
+    z_level = scipy.stats.norm.ppf(1 - alpha / 2)
+    for row, reject, p_adjusted in zip(tested, rejected, adjusted, strict=True):
+        row["p_adjusted"] = float(p_adjusted)
+        half_width = z_level * row["sem_hz"] / row["predicted_hz"]
+        if reject and abs(row["relative_error"]) > tolerance:
+            row["verdict"] = "deviates from theory"
+        elif abs(row["relative_error"]) + half_width <= tolerance:
+            row["verdict"] = "matches theory"
+        else:
+            row["verdict"] = "inconclusive"
+    worst = max(tested, key=lambda row: abs(row["relative_error"]), default=None)
+    if not tested:
+        verdict = "no suprathreshold points"
+    elif any(row["verdict"] == "deviates from theory" for row in tested):
+        verdict = "deviates from theory"
+    elif any(row["verdict"] == "matches theory" for row in tested):
+        verdict = "matches theory"
+    else:
+        verdict = "inconclusive"
+    summary = {
+        "analysis": "input_scaling",
+        "question": "What does PoissonInput's N do?",
+        "verdict": verdict,
+        "test": "two-sided z-test of the mean driven-neuron rate against the dead-time "
+        "prediction 1/(dt (n_ref + 1/p)), p = 1-(1-rate dt)^N; Benjamini-Hochberg across "
+        f"points; agreement when the {1 - alpha:.0%} CI of the relative error is within "
+        f"+-{tolerance:.0%}",
+        "statistic": worst["z"] if worst else float("nan"),
+        "p_value": min((row["p_adjusted"] for row in tested), default=float("nan")),
+        "alpha": alpha,
+        "effect_size": worst["relative_error"] if worst else float("nan"),
+        "effect_size_name": "largest relative error of the mean rate against theory",
+        "controls": {
+            "theory_points": {
+                "points": len(tested),
+                "matches": sum(row["verdict"] == "matches theory" for row in tested),
+                "inconclusive": sum(row["verdict"] == "inconclusive" for row in tested),
+                "passed": bool(tested),
+            }
+        },
+        "points": rows,
+    }
+    return xr.Dataset.from_dataframe(pd.DataFrame(rows)).rename({"index": "point"}), summary
