@@ -201,8 +201,8 @@ def _train_coords(dataset: netCDF4.Dataset) -> dict[str, np.ndarray]:
 def write_run(path: str | Path, trains, run_config: dict, command: str) -> None:
     """Write one run's spike trains (a :class:`~spikesweep.simulate.SpikeTrains`).
 
-    The file holds one train per neuron (``driven`` marks the targets); it is written to a temporary file and
-    renamed, so ``path`` is either absent or complete.
+    The file holds one train per neuron (``driven`` marks the targets); it is
+    written to a temporary file and renamed, so ``path`` is absent or complete.
     """
     point = run_config["point"]
     attrs = provenance(run_config, command, point["seed"])
