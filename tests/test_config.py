@@ -23,8 +23,11 @@ def with_change(path: str, value) -> dict:
 def test_default_config_expands_to_the_documented_runs(default_config):
     study = load_study(validated(default_config))
     forum = [run for run in study.runs if run.network == "forum3"]
+    lesioned = [run for run in study.runs if run.network == "forum3-lesioned"]
     scan = [run for run in study.runs if run.network == "random3000"]
-    assert len(forum) == 4 * 2 * 5  # modes x points x seeds
+    # drives: modes x points x seeds; inhibition: 2 points x 20 seeds, 5 seeds shared
+    assert len(forum) == 4 * 2 * 5 + 2 * 15
+    assert len(lesioned) == 2 * 20  # the lesion control of the inhibition sweep
     assert len(scan) == 2 * 2 * 1 * 2  # rates x n_sources x weights x seeds
     assert {run.mode for run in forum} == {
         "poisson_input",
@@ -95,6 +98,22 @@ def test_run_wildcards_use_short_exact_numbers():
         "seed": "3",
     }
     assert format_value(1e-7) == "0.0000001"
+
+
+def test_lesion_control_twins_the_named_sweeps_only():
+    config = with_change("controls.lesion_inhibition", ["drive"])
+    study = load_study(validated(config))
+    assert study.networks["forum3-lesioned"] == {"lesion_of": MINIMAL["networks"]["forum3"]}
+    assert len(study.runs) == 2 * len(validated(config)["seeds"])
+    with pytest.raises(ConfigError, match=r"unknown sweeps \['nope'\]"):
+        load_study(validated(with_change("controls.lesion_inhibition", ["nope"])))
+
+
+def test_lesioned_network_keeps_only_positive_weights():
+    from spikesweep.networks import build_network
+
+    lesioned = build_network("x", {"lesion_of": {"matrix": [[0, 5, 0], [0, 0, -2], [0, 0, 0]]}})
+    assert lesioned.toarray().tolist() == [[0, 5, 0], [0, 0, 0], [0, 0, 0]]
 
 
 def test_run_config_hash_changes_with_the_model():

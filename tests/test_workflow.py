@@ -37,9 +37,12 @@ TINY = {
             "points": FORUM_DRIVE,
             "seeds": [1],
         },
+        "lesion": {"networks": ["forum3"], "modes": ["poisson_input"], "points": FORUM_DRIVE},
     },
+    "controls": {"lesion_inhibition": ["lesion"]},
+    "record_state_max_neurons": 3,
 }
-N_RUNS = 3 * 3 + 1
+N_RUNS = 3 * 3 + 1 + 3  # modes, file, lesion controls
 
 
 def snakemake(workdir, *args):
@@ -80,7 +83,7 @@ def test_spikes_nc_holds_every_run(study):
     runs = list(iter_runs(spikes))
     assert len(runs) == N_RUNS
     assert spikes.sizes["train"] == N_RUNS * 3
-    assert set(spikes["network"].values) == {"forum3", "fromfile"}
+    assert set(spikes["network"].values) == {"forum3", "fromfile", "forum3-lesioned"}
     assert spikes.attrs["config_hash"] and spikes.attrs["command"] == "snakemake rule collect"
     for _, trains in runs:
         assert sorted(trains) == [0, 1, 2]
@@ -100,7 +103,7 @@ def test_workflow_spikes_equal_a_direct_simulation(study, model):
 
 def test_rates_nc_has_a_group_per_network(study):
     tree = xr.open_datatree(study / "results/tiny/rates.nc")
-    assert set(tree.children) == {"forum3", "fromfile"}
+    assert set(tree.children) == {"forum3", "fromfile", "forum3-lesioned"}
     with xr.open_dataset(study / "results/tiny/spikes.nc") as spikes:
         stored = spike_trains(spikes, network="forum3", mode="shared_source", seed=0)
     rate = tree["forum3"]["rate_hz_out"].sel(mode="shared_source", seed=0).squeeze()
@@ -143,7 +146,7 @@ def test_independence_verdicts_and_controls(study):
         "shared_source": "dependent",
     }
     with xr.open_dataset(study / "results/tiny/analysis/independence.nc") as numbers:
-        assert numbers.sizes["point"] == 4 and numbers.attrs["config_hash"]
+        assert numbers.sizes["point"] == 5 and numbers.attrs["config_hash"]  # 3 + file + lesion
 
 
 def test_equivalence_finds_the_loop_equivalent_and_reports_cost(study):
@@ -160,6 +163,35 @@ def test_input_scaling_matches_the_dead_time_prediction(study):
     forum = [row for row in summary["points"] if row["network"] == "forum3"]
     assert {row["mode"] for row in forum} == {"poisson_input", "per_neuron"}
     assert all(abs(row["relative_error"]) < 0.1 for row in forum)
+
+
+def test_inhibition_at_the_forum_drive_is_reported_honestly(study):
+    """Each 68.75 mV event fires neuron 2 whatever its -1 mV input: no detectable effect."""
+    summary = verdict(study, "inhibition")
+    (row,) = [row for row in summary["points"] if row["inhibitory_input"]]
+    assert row["neuron"] == 2 and row["seeds"] == 3
+    assert row["verdict"] == "no detectable effect"
+    assert row["ci95_low_hz"] <= row["difference_hz"] <= row["ci95_high_hz"]
+    assert summary["controls"]["neurons_without_inhibitory_input"]["tests"] == 2
+
+
+def test_propagation_signs_follow_the_weights(study):
+    summary = verdict(study, "propagation")
+    connected = {
+        (row["mode"], row["pre"], row["post"]): row
+        for row in summary["points"]
+        if row["kind"] == "connected" and row["network"] == "forum3"
+    }
+    assert set(connected) == {
+        (mode, pre, post)
+        for mode in ("poisson_input", "per_neuron")
+        for pre, post in ((0, 1), (1, 2))
+    }
+    for (_, pre, _), row in connected.items():
+        assert row["verdict"] == ("excitatory" if pre == 0 else "inhibitory")
+    assert summary["controls"]["reversed_unconnected_pairs"]["passed"]
+    with xr.open_dataset(study / "results/tiny/analysis/propagation.nc") as numbers:
+        assert numbers["sta_g_mV"].dims == ("point", "lag_ms")
 
 
 def test_answers_restate_every_question(study):

@@ -25,11 +25,17 @@ ANALYSIS_OF = {
 
 
 def _number(value, digits=3) -> str:
+    """``value`` with ``digits`` significant digits; ``n/a`` for a missing (NaN) value."""
     if value is None:
         return "n/a"
     if isinstance(value, float):
         return f"{value:.{digits}g}"
     return str(value)
+
+
+def _fixed(value, spec: str) -> str:
+    """``value`` in the format ``spec`` (such as ``"+.2f"``); ``n/a`` when missing."""
+    return "n/a" if value is None else format(value, spec)
 
 
 def _drive(row: dict) -> str:
@@ -49,15 +55,17 @@ def _equivalence(s: dict) -> list[str]:
     ]
     for row in s["points"]:
         lines.append(
-            f"| {_drive(row)} | {row['mode']} | {row['mode_mean_hz']:.1f} "
-            f"| {row['reference_mean_hz']:.1f} | {row['difference_hz']:+.2f} "
-            f"[{row['ci_low_hz']:+.2f}, {row['ci_high_hz']:+.2f}] "
+            f"| {_drive(row)} | {row['mode']} | {_fixed(row['mode_mean_hz'], '.1f')} "
+            f"| {_fixed(row['reference_mean_hz'], '.1f')} | {_fixed(row['difference_hz'], '+.2f')} "
+            f"[{_fixed(row['ci_low_hz'], '+.2f')}, {_fixed(row['ci_high_hz'], '+.2f')}] "
             f"| {_number(row['p_adjusted'])} | {row['verdict']} |"
         )
     lines += ["", "Cost per run (mean over runs; Snakemake benchmark records):", ""]
     lines += ["| mode | wall time (s) | peak memory (MB) |", "|---|---|---|"]
     for mode, cost in sorted(s["cost_per_run"].items()):
-        lines.append(f"| {mode} | {cost['wall_s']:.2f} | {cost['max_rss_mb']:.0f} |")
+        lines.append(
+            f"| {mode} | {_fixed(cost['wall_s'], '.2f')} | {_fixed(cost['max_rss_mb'], '.0f')} |"
+        )
     lines += [
         "",
         "The loop and the single `PoissonInput` draw one binomial per driven neuron and time "
@@ -87,7 +95,8 @@ def _independence(s: dict) -> list[str]:
     for row in s["points"]:
         lines.append(
             f"| {_drive(row)} | {row['mode']} | {_number(row['mean_r'])} "
-            f"| {row['coincidences']:.0f} ({row['expected_coincidences']:.1f}) "
+            f"| {_fixed(row['coincidences'], '.0f')} "
+            f"({_fixed(row['expected_coincidences'], '.1f')}) "
             f"| {_number(row['p_adjusted'])} | {row['verdict']} |"
         )
     lines += [
@@ -117,10 +126,75 @@ def _input_scaling(s: dict) -> list[str]:
     ]
     for row in s["points"]:
         lines.append(
-            f"| {_drive(row)} | {row['mode']} | {row['input_rate_hz']:.0f} "
-            f"| {row['mean_rate_hz']:.1f} +- {row['sem_hz']:.1f} "
+            f"| {_drive(row)} | {row['mode']} | {_fixed(row['input_rate_hz'], '.0f')} "
+            f"| {_fixed(row['mean_rate_hz'], '.1f')} +- {_fixed(row['sem_hz'], '.1f')} "
             f"| {_number(row.get('predicted_hz'), 4)} | {_number(row.get('relative_error'))} |"
         )
+    return lines
+
+
+def _propagation(s: dict) -> list[str]:
+    control = s["controls"]["reversed_unconnected_pairs"]
+    lines = [
+        f"**Verdict: {s['verdict']}** ({s['test']}; alpha = {s['alpha']}; response window "
+        f"{_number(s['window_ms'])} ms after the synaptic delay).",
+        "",
+        f"Control: reversed pairs without a synapse responded in {control['responding']} of "
+        f"{control['pairs']} tests ({'passed' if control['passed'] else 'FAILED'}).",
+        "",
+        "| drive | mode | pair | weight | g response (mV) | v response (mV) "
+        "| post rate change (Hz) | p (BH) | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in s["points"]:
+        if row["kind"] == "connected":
+            lines.append(
+                f"| {_drive(row)} | {row['mode']} | {row['pre']} -> {row['post']} "
+                f"| {_number(row['synapse_weight'])} | {_fixed(row['response_mV'], '+.3f')} "
+                f"+- {_fixed(row['sem_mV'], '.3f')} | {_fixed(row['v_response_mV'], '+.3f')} "
+                f"+- {_fixed(row['v_sem_mV'], '.3f')} | {_fixed(row['rate_change_hz'], '+.1f')} "
+                f"| {_number(row['p_adjusted'])} | {row['verdict']} |"
+            )
+    lines += [
+        "",
+        "Yes: one synaptic delay after each upstream spike, the downstream synaptic input `g` "
+        "moves with the sign of the weight, and `v` follows it, filtered by the membrane. "
+        "Under the forum's drive the downstream neuron fires so often that its own resets "
+        "(`v = v_reset; g = 0`) erase most of the `v` response, and input that arrives while "
+        "it is refractory is lost (Brian2 writes to `(unless refractory)` variables only "
+        "outside the refractory period).",
+    ]
+    return lines
+
+
+def _inhibition(s: dict) -> list[str]:
+    control = s["controls"]["neurons_without_inhibitory_input"]
+    lines = [
+        f"**Verdict: {s['verdict']}** ({s['test']}; alpha = {s['alpha']}).",
+        "",
+        f"Control: neurons without inhibitory input changed in {control['changed']} of "
+        f"{control['tests']} tests ({'passed' if control['passed'] else 'FAILED'}).",
+        "",
+        "| drive | mode | neuron | intact (Hz) | lesioned (Hz) | difference, 95 % CI (Hz) "
+        "| seeds | p (BH) | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in s["points"]:
+        if row["inhibitory_input"]:
+            lines.append(
+                f"| {_drive(row)} | {row['mode']} | {row['neuron']} "
+                f"| {_fixed(row['intact_hz'], '.1f')} | {_fixed(row['lesioned_hz'], '.1f')} "
+                f"| {_fixed(row['difference_hz'], '+.2f')} [{_fixed(row['ci95_low_hz'], '+.2f')}, "
+                f"{_fixed(row['ci95_high_hz'], '+.2f')}] | {row['seeds']} "
+                f"| {_number(row['p_adjusted'])} | {row['verdict']} |"
+            )
+    lines += [
+        "",
+        "Negative weights lower the target's potential, but whether that shows in its rate "
+        "depends on the drive: when every input event fires the neuron on its own, a small "
+        "inhibitory input cannot prevent the spike, and the confidence interval shows how "
+        "small any effect must be.",
+    ]
     return lines
 
 
@@ -128,6 +202,8 @@ RENDER = {
     "equivalence": _equivalence,
     "independence": _independence,
     "input_scaling": _input_scaling,
+    "inhibition": _inhibition,
+    "propagation": _propagation,
 }
 
 

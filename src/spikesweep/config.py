@@ -21,6 +21,7 @@ from brian2 import Hz, Quantity, ms, mV
 
 __all__ = [
     "INPUT_MODES",
+    "LESIONED_SUFFIX",
     "NAME_PATTERN",
     "ConfigError",
     "ModelParameters",
@@ -35,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 #: The input modes of the contract (section 3), in their canonical order.
 INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group", "shared_source")
+
+#: Suffix of the lesion-control twin of a network (negative weights removed).
+LESIONED_SUFFIX = "-lesioned"
 
 #: Study and network names: they become path components, so no separators or dots.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -149,6 +153,7 @@ class Study:
     model: dict
     networks: dict
     runs: tuple[RunPoint, ...]
+    state_networks: frozenset[str] = frozenset()
 
     def run_config(self, run: RunPoint) -> dict:
         """Everything a simulation depends on, as a JSON-able dict.
@@ -164,6 +169,7 @@ class Study:
             "network": {"name": run.network, "source": self.networks[run.network]},
             "point": run.coords(),
             "targets": list(run.targets) if run.targets != "all" else "all",
+            "record_state": run.network in self.state_networks,
         }
 
     def runs_by_wildcards(self) -> dict[tuple[str, ...], RunPoint]:
@@ -173,6 +179,8 @@ class Study:
 
 def _network_size(source: dict) -> int | None:
     """Number of neurons of a network source, where known without reading files."""
+    if "lesion_of" in source:
+        return _network_size(source["lesion_of"])
     if "matrix" in source:
         return len(source["matrix"])
     if "random" in source:
@@ -235,6 +243,20 @@ def _sweep_points(name: str, sweep: dict) -> list[tuple[float, int, float]]:
     return [(float(rate), int(n), float(weight)) for rate, n, weight in points]
 
 
+def _lesioned_sweeps(config: dict) -> set[str]:
+    """Names of the sweeps whose runs get a lesion-control twin."""
+    lesion = config["controls"]["lesion_inhibition"]
+    if lesion is True or lesion is False:
+        return set(config["sweeps"]) if lesion else set()
+    unknown = sorted(set(lesion) - set(config["sweeps"]))
+    if unknown:
+        raise ConfigError(
+            f"'controls.lesion_inhibition' names unknown sweeps {unknown}; "
+            f"defined under 'sweeps': {sorted(config['sweeps'])}."
+        )
+    return set(lesion)
+
+
 def _targets(name: str, sweep: dict, sizes: dict) -> str | tuple[int, ...]:
     targets = sweep.get("targets", "all")
     if targets == "all":
@@ -287,9 +309,20 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
             f"'dt_ms' ({config['dt_ms']}) must divide 'duration_ms' ({config['duration_ms']}) "
             "into a whole number of steps."
         )
-    networks = config["networks"]
+    networks = dict(config["networks"])
     for network, source in networks.items():
         _check_network(network, source, Path(config_dir))
+    lesioned_sweeps = _lesioned_sweeps(config)
+    for sweep_name in sorted(lesioned_sweeps):
+        for network in config["sweeps"][sweep_name]["networks"]:
+            twin = network + LESIONED_SUFFIX
+            if twin in config["networks"]:
+                raise ConfigError(
+                    f"'networks.{twin}': the name is taken by the lesion control of "
+                    f"{network!r} ('controls.lesion_inhibition'); rename the network."
+                )
+            if network in config["networks"]:
+                networks[twin] = {"lesion_of": config["networks"][network]}
     sizes = {network: _network_size(source) for network, source in networks.items()}
 
     runs: dict[RunPoint, tuple[str, RunPoint]] = {}
@@ -307,19 +340,27 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
         for network, mode, (rate, n, weight), seed in itertools.product(
             sweep["networks"], sweep["modes"], _sweep_points(sweep_name, sweep), seeds
         ):
-            run = RunPoint(network, mode, rate, n, weight, seed, targets)
-            previous_sweep, previous_run = runs.setdefault(run, (sweep_name, run))
-            if previous_run.targets != targets:
-                raise ConfigError(
-                    f"sweeps {previous_sweep!r} and {sweep_name!r} both run {run.wildcards} "
-                    "with different 'targets'; give them distinct points or the same targets."
-                )
+            twins = [network + LESIONED_SUFFIX] if sweep_name in lesioned_sweeps else []
+            for simulated in [network, *twins]:
+                run = RunPoint(simulated, mode, rate, n, weight, seed, targets)
+                previous_sweep, previous_run = runs.setdefault(run, (sweep_name, run))
+                if previous_run.targets != targets:
+                    raise ConfigError(
+                        f"sweeps {previous_sweep!r} and {sweep_name!r} both run "
+                        f"{run.wildcards} with different 'targets'; give them distinct points "
+                        "or the same targets."
+                    )
+    limit = config["record_state_max_neurons"]
+    state_networks = frozenset(
+        network for network, size in sizes.items() if size is not None and size <= limit
+    )
     return Study(
         name=name,
         duration_ms=float(config["duration_ms"]),
         dt_ms=float(config["dt_ms"]),
         codegen_target=config["codegen_target"],
         model=dict(config["model"]),
-        networks=dict(networks),
+        networks=networks,
         runs=tuple(sorted(runs)),
+        state_networks=state_networks,
     )

@@ -200,7 +200,15 @@ def load_connectivity(path: str | Path, n_neurons: int | None = None) -> scipy.s
 
 
 def build_network(name: str, source: dict, config_dir: str | Path = ".") -> scipy.sparse.csr_array:
-    """Build the connectivity of network ``name`` from its config ``source``."""
+    """Build the connectivity of network ``name`` from its config ``source``.
+
+    A source ``{"lesion_of": base_source}`` (the lesion control added by
+    ``controls.lesion_inhibition``) is the base network without its negative
+    weights.
+    """
+    if "lesion_of" in source:
+        base = build_network(name, source["lesion_of"], config_dir)
+        return _validated(base.multiply(base > 0), f"lesion control {name!r}")
     if "matrix" in source:
         try:
             dense = np.array(source["matrix"], dtype=np.float64)

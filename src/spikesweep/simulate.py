@@ -38,6 +38,7 @@ from brian2 import (
     PoissonGroup,
     PoissonInput,
     SpikeMonitor,
+    StateMonitor,
     Synapses,
     check_units,
     ms,
@@ -71,12 +72,16 @@ class SpikeTrains:
         Size of the network (neurons that never fired included).
     dt_s : float
         Simulation time step in seconds.
+    state : dict of str to ndarray, optional
+        Recorded ``v`` and ``g`` in mV, float32, shape (n_neurons, n_steps),
+        at the start of each step; ``None`` when not recorded.
     """
 
     neuron: np.ndarray
     step: np.ndarray
     n_neurons: int
     dt_s: float
+    state: dict | None = None
 
     @property
     def counts(self) -> np.ndarray:
@@ -167,7 +172,7 @@ def _progress(label: str):
     return report
 
 
-@check_units(duration=second, dt=second)
+@check_units(duration=second, dt=second, record_state=bool)
 def simulate(
     connectivity: scipy.sparse.csr_array,
     model: ModelParameters,
@@ -175,6 +180,7 @@ def simulate(
     duration,
     dt,
     codegen_target: str = "cython",
+    record_state: bool = False,
 ) -> SpikeTrains:
     """Simulate one grid point and return its spike trains.
 
@@ -190,6 +196,9 @@ def simulate(
         Simulated time and time step.
     codegen_target : {"cython", "numpy"}, optional
         Brian2 code-generation target (default ``"cython"``).
+    record_state : bool, optional
+        Record ``v`` and ``g`` of every neuron at every step (default False;
+        n_neurons x n_steps x 8 bytes: for small networks only).
 
     Returns
     -------
@@ -210,6 +219,9 @@ def simulate(
     objects = [neurons, monitor, *_drive(neurons, targets, run)]
     if connectivity.nnz:
         objects.append(_recurrent_synapses(neurons, connectivity, model))
+    if record_state:
+        state_monitor = StateMonitor(neurons, ["v", "g"], record=True, name="state")
+        objects.append(state_monitor)
     network = Network(*objects)
     label = f"{run.network} {run.mode} seed {run.seed}"
     started = time.perf_counter()
@@ -223,7 +235,12 @@ def simulate(
         len(steps),
         time.perf_counter() - started,
     )
-    return SpikeTrains(neuron[order], steps[order], n, float(dt))
+    state = (
+        {name: (getattr(state_monitor, name) / mV).astype(np.float32) for name in ("v", "g")}
+        if record_state
+        else None
+    )
+    return SpikeTrains(neuron[order], steps[order], n, float(dt), state)
 
 
 def simulate_config(run_config: dict, connectivity: scipy.sparse.csr_array) -> SpikeTrains:
@@ -237,4 +254,5 @@ def simulate_config(run_config: dict, connectivity: scipy.sparse.csr_array) -> S
         duration=run_config["duration_ms"] * ms,
         dt=run_config["dt_ms"] * ms,
         codegen_target=run_config["codegen_target"],
+        record_state=run_config["record_state"],
     )

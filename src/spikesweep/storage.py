@@ -11,8 +11,9 @@ Spike trains are a CF contiguous ragged array (CF-1.11, section 9.3.3):
 ``neuron, driven, network, mode, rate_hz, n_sources, weight_mV, seed (train)``
     the coordinates of each train (``driven``: 1 if the neuron gets the drive).
 
-A run file holds one train per neuron of its network; ``spikes.nc`` is the
-concatenation of all run files, one run after the other. ``rates.nc`` holds
+A run file holds one train per neuron of its network, and where state was
+recorded ``v (train, step)`` and ``g (train, step)`` in mV; ``spikes.nc`` is
+the concatenation of all run files' spike trains, one run after the other. ``rates.nc`` holds
 one NetCDF4 group per network with ``rate_hz_out (mode, rate_hz, n_sources,
 weight_mV, seed, neuron)``, NaN where a combination was not run; open it with
 ``xarray.open_datatree``.
@@ -194,6 +195,18 @@ class _SpikeWriter:
             )
 
 
+def _write_state(dataset: netCDF4.Dataset, state: dict[str, np.ndarray]) -> None:
+    """Recorded variables (mV, shape (n_neurons, n_steps)) as ``name (train, step)``."""
+    n_steps = next(iter(state.values())).shape[1]
+    dataset.createDimension("step", n_steps)
+    for name, values in state.items():
+        var = dataset.createVariable(
+            name, np.float32, ("train", "step"), chunksizes=(1, n_steps), **_COMPRESSION
+        )
+        var.setncatts({"long_name": f"{name} at the start of each time step", "units": "mV"})
+        var[:] = values
+
+
 def _train_coords(dataset: netCDF4.Dataset) -> dict[str, np.ndarray]:
     return {name: dataset[name][:] for name in (*_COORD_TYPES, "spike_count")}
 
@@ -213,6 +226,8 @@ def write_run(path: str | Path, trains, run_config: dict, command: str) -> None:
         driven[slice(None) if targets == "all" else targets] = 1
         coords = {**point, "neuron": np.arange(trains.n_neurons), "driven": driven}
         writer.append(trains.step, trains.counts, coords)
+        if trains.state:
+            _write_state(dataset, trains.state)
 
 
 def _read_run(path: Path) -> tuple[dict, np.ndarray, float, float]:

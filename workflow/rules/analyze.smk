@@ -57,6 +57,44 @@ rule input_scaling:
         "../scripts/input_scaling.py"
 
 
+rule propagation:
+    input:
+        runs=get_state_run_files(),
+        networks=get_network_npz(),
+    output:
+        numbers=f"{RESULTS}/analysis/propagation.nc",
+        verdict=f"{RESULTS}/analysis/propagation.json",
+    log:
+        f"{LOGS}/analysis/propagation.log",
+    conda:
+        "../../envs/analyze.yaml"
+    params:
+        delay_ms=lookup(dpath="model/delay_ms", within=config),
+        window_ms=lookup(dpath="analysis/response_window_ms", within=config),
+        alpha=lookup(dpath="analysis/alpha", within=config),
+        config=config,
+    script:
+        "../scripts/propagation.py"
+
+
+rule inhibition:
+    input:
+        rates=rules.collect.output.rates,
+        networks=get_network_npz(),
+    output:
+        numbers=f"{RESULTS}/analysis/inhibition.nc",
+        verdict=f"{RESULTS}/analysis/inhibition.json",
+    log:
+        f"{LOGS}/analysis/inhibition.log",
+    conda:
+        "../../envs/analyze.yaml"
+    params:
+        alpha=lookup(dpath="analysis/alpha", within=config),
+        config=config,
+    script:
+        "../scripts/inhibition.py"
+
+
 rule answers:
     input:
         verdicts=expand(f"{RESULTS}/analysis/{{analysis}}.json", analysis=ANALYSES),

@@ -1,7 +1,7 @@
 # Config validation, the study's runs, and the helpers the rules call.
 from snakemake.utils import validate
 
-from spikesweep.config import INPUT_MODES, load_study
+from spikesweep.config import INPUT_MODES, LESIONED_SUFFIX, load_study
 
 validate(config, schema="../../config/schema.yaml")
 STUDY = load_study(config)
@@ -12,7 +12,19 @@ RUN = (
     "weight_mV~{weight_mV}/seed~{seed}"
 )
 RUNS = STUDY.runs_by_wildcards()
+# Propagation needs recorded potentials; inhibition needs lesion controls.
+STATE_RUNS = [
+    run
+    for run in STUDY.runs
+    if run.network in STUDY.state_networks and run.mode != "shared_source"
+]
 ANALYSES = ["independence", "equivalence", "input_scaling"]
+ANALYSES += ["propagation"] if STATE_RUNS else []
+ANALYSES += (
+    ["inhibition"]
+    if any(network.endswith(LESIONED_SUFFIX) for network in STUDY.networks)
+    else []
+)
 
 
 wildcard_constraints:
@@ -32,6 +44,7 @@ def get_network_source(wildcards):
 def get_network_files(wildcards):
     """Connectivity files a network is read from (none for inline or random)."""
     source = STUDY.networks[wildcards.network]
+    source = source.get("lesion_of", source)
     return [source["file"]] if "file" in source else []
 
 
@@ -47,6 +60,11 @@ def get_run_config(wildcards):
 def get_run_files():
     """The run file of every simulation of the study."""
     return [f"{RESULTS}/sims/{RUN}.nc".format(**run.wildcards) for run in STUDY.runs]
+
+
+def get_state_run_files():
+    """Run files with recorded v, except shared_source (common input confounds responses)."""
+    return [f"{RESULTS}/sims/{RUN}.nc".format(**run.wildcards) for run in STATE_RUNS]
 
 
 def get_cost_files():

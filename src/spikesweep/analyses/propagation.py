@@ -1,0 +1,240 @@
+"""Do upstream spikes raise downstream potentials? (forum question 2)
+
+For every connected pair ``pre -> post`` of a network whose state was recorded
+(``record_state_max_neurons``), each spike of ``pre`` gives one response per
+variable: the mean of ``g_post`` (the synaptic input) and of ``v_post`` over
+``window_ms`` starting one synaptic delay after the spike, minus the mean over
+``window_ms`` before the spike. Responses are pooled over seeds. The verdict
+rests on ``g``, which only recurrent synapses move: a two-sided one-sample
+t-test of its mean response, Benjamini-Hochberg across pairs, modes and
+drives, and its sign against the weight's. The ``v`` response (what the
+forum asks about) is reported with its own p-value: under strong drive the
+postsynaptic neuron's own resets (``v = v_reset; g = 0``) and refractory
+periods erase most of it. The spike-triggered averages (from one window before
+to two after) and the rate change of ``post`` in the response window are
+reported too.
+
+Negative control: the reversed pairs ``post -> pre`` that have no synapse must
+show no response; the verdict is ``invalid`` if any does.
+"""
+
+import numpy as np
+import pandas as pd
+import scipy.stats
+import xarray as xr
+
+from spikesweep.analyses.independence import benjamini_hochberg
+from spikesweep.storage import train_offsets
+
+__all__ = ["propagation", "spike_triggered"]
+
+DRIVE = ("rate_hz", "n_sources", "weight_mV")
+VARIABLES = ("g", "v")
+
+
+def _response_stats(accumulated: dict) -> dict:
+    """Mean, standard error and two-sided t-test p-value of pooled responses."""
+    responses = np.concatenate(accumulated["responses"])
+    n = responses.size
+    if n < 2:
+        return {"n": n, "mean": float("nan"), "sem": float("nan"), "p": float("nan")}
+    mean = float(responses.mean())
+    sem = float(responses.std(ddof=1) / np.sqrt(n))
+    p = float(2 * scipy.stats.t.sf(abs(mean / sem), n - 1)) if sem > 0 else float(mean == 0)
+    return {"n": n, "mean": mean, "sem": sem, "p": p}
+
+
+def spike_triggered(
+    trace: np.ndarray, pre_steps: np.ndarray, post_steps: np.ndarray, delay: int, window: int
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Responses of a postsynaptic ``trace`` to the spikes of ``pre`` in one run.
+
+    Parameters
+    ----------
+    trace : ndarray, shape (n_steps,)
+        ``v`` or ``g`` of the postsynaptic neuron (mV).
+    pre_steps, post_steps : ndarray of int
+        Spike steps of the pre- and postsynaptic neurons.
+    delay, window : int
+        Synaptic delay and response window, in steps.
+
+    Returns
+    -------
+    responses : ndarray, shape (n_used_spikes,)
+        Mean ``trace`` after ``delay`` minus the mean before the spike (mV).
+    average : ndarray, shape (window + delay + 2 * window,)
+        Spike-triggered average of ``trace`` from ``window`` steps before.
+    post_spikes_in_window : float
+        Spikes of ``post`` in the response windows, summed over used spikes.
+    """
+    n_steps = trace.shape[0]
+    used = pre_steps[(pre_steps >= window) & (pre_steps + delay + 2 * window <= n_steps)]
+    if used.size == 0:
+        return np.zeros(0), np.full(3 * window + delay, np.nan), 0.0
+    offsets = np.arange(-window, delay + 2 * window)
+    segments = trace[used[:, None] + offsets]
+    before = segments[:, :window].mean(axis=1)
+    after = segments[:, window + delay : 2 * window + delay].mean(axis=1)
+    starts, stops = used + delay, used + delay + window
+    in_window = np.searchsorted(post_steps, stops) - np.searchsorted(post_steps, starts)
+    return after - before, segments.mean(axis=0), float(in_window.sum())
+
+
+def propagation(
+    runs: list[xr.Dataset],
+    networks: dict,
+    delay_ms: float,
+    window_ms: float,
+    alpha: float,
+) -> tuple[xr.Dataset, dict]:
+    """Spike-triggered responses of every connected pair, from run files with ``v``.
+
+    Parameters
+    ----------
+    runs : list of xarray.Dataset
+        Run files (one train per neuron) holding ``v (train, step)`` in mV.
+    networks : dict of str to csr_array
+        Connectivity ``[pre, post]`` of each network.
+    delay_ms, window_ms : float
+        Synaptic delay and response window (ms).
+    alpha : float
+        False-discovery rate across tests.
+    """
+    pooled: dict[tuple, dict] = {}
+    for run in runs:
+        dt_s = float(run["spike_time"].encoding["scale_factor"])
+        delay = round(delay_ms / 1000 / dt_s)
+        window = max(1, round(window_ms / 1000 / dt_s))
+        network = str(run["network"].values[0])
+        weights = networks[network].tocoo()
+        connected = set(zip(weights.row.tolist(), weights.col.tolist(), strict=True))
+        pairs = [
+            (i, j, w, "connected")
+            for i, j, w in zip(weights.row, weights.col, weights.data, strict=True)
+        ]
+        pairs += [(j, i, 0.0, "reversed") for i, j in sorted(connected) if (j, i) not in connected]
+        offsets = train_offsets(run["spike_count"].values)
+        steps = np.rint(run["spike_time"].values / dt_s).astype(np.int64)
+        trains = [steps[offsets[k] : offsets[k + 1]] for k in range(len(offsets) - 1)]
+        state = {name: run[name].values for name in VARIABLES}
+        point = {name: run[name].values[0].item() for name in ("mode", *DRIVE)}
+        for pre, post, weight, kind in pairs:
+            entry = pooled.setdefault(
+                (network, *point.values(), int(pre), int(post)),
+                {
+                    "weight": float(weight),
+                    "kind": kind,
+                    "in_window": 0.0,
+                    "post_spikes": 0,
+                    "duration_s": 0.0,
+                    "window": window,
+                    "dt_s": dt_s,
+                    "delay": delay,
+                    **{name: {"responses": [], "sta_sum": 0.0} for name in VARIABLES},
+                },
+            )
+            for name, trace in state.items():
+                responses, average, in_window = spike_triggered(
+                    trace[post], trains[pre], trains[post], delay, window
+                )
+                entry[name]["responses"].append(responses)
+                entry[name]["sta_sum"] = entry[name]["sta_sum"] + average * responses.size
+            entry["in_window"] += in_window
+            entry["post_spikes"] += len(trains[post])
+            entry["duration_s"] += state["v"].shape[1] * dt_s
+    rows, averages = [], {name: [] for name in VARIABLES}
+    for key, entry in sorted(pooled.items()):
+        stats = {name: _response_stats(entry[name]) for name in VARIABLES}
+        n_used = stats["g"]["n"]
+        if n_used < 2:
+            continue
+        for name in VARIABLES:
+            sta = entry[name]["sta_sum"] / n_used
+            averages[name].append(sta - sta[: entry["window"]].mean())
+        window_s = entry["window"] * entry["dt_s"]
+        network, mode, rate_hz, n_sources, weight_mV, pre, post = key
+        rows.append(
+            {
+                "network": network,
+                "mode": mode,
+                "rate_hz": rate_hz,
+                "n_sources": n_sources,
+                "weight_mV": weight_mV,
+                "pre": pre,
+                "post": post,
+                "kind": entry["kind"],
+                "synapse_weight": entry["weight"],
+                "presynaptic_spikes": n_used,
+                "response_mV": stats["g"]["mean"],
+                "sem_mV": stats["g"]["sem"],
+                "p_value": stats["g"]["p"],
+                "v_response_mV": stats["v"]["mean"],
+                "v_sem_mV": stats["v"]["sem"],
+                "v_p_value": stats["v"]["p"],
+                "rate_change_hz": float(
+                    entry["in_window"] / (n_used * window_s)
+                    - entry["post_spikes"] / entry["duration_s"]
+                ),
+            }
+        )
+    rejected, adjusted = benjamini_hochberg([row["p_value"] for row in rows], alpha)
+    for row, reject, p_adjusted in zip(rows, rejected, adjusted, strict=True):
+        row["p_adjusted"] = float(p_adjusted)
+        sign = "excitatory" if row["response_mV"] > 0 else "inhibitory"
+        row["verdict"] = sign if reject else "no detectable response"
+        expected = "excitatory" if row["synapse_weight"] > 0 else "inhibitory"
+        row["sign_matches_weight"] = bool(reject) and sign == expected
+    connected = [row for row in rows if row["kind"] == "connected"]
+    reversed_ = [row for row in rows if row["kind"] == "reversed"]
+    control = {
+        "expected": "no detectable response",
+        "pairs": len(reversed_),
+        "responding": sum(row["verdict"] != "no detectable response" for row in reversed_),
+        "passed": not any(row["verdict"] != "no detectable response" for row in reversed_),
+    }
+    if not connected:
+        verdict = "no recorded pairs"
+    elif not control["passed"]:
+        verdict = "invalid"
+    elif all(row["sign_matches_weight"] for row in connected):
+        verdict = "upstream spikes move downstream potentials with the weight's sign"
+    elif any(
+        row["verdict"] != "no detectable response" and not row["sign_matches_weight"]
+        for row in connected
+    ):
+        verdict = "sign mismatch"
+    else:
+        verdict = "partly detected"
+    strongest = max(connected, key=lambda row: abs(row["response_mV"]), default=None)
+    summary = {
+        "analysis": "propagation",
+        "question": "Do upstream spikes raise the downstream neurons' potential?",
+        "verdict": verdict,
+        "test": "two-sided one-sample t-test of spike-triggered responses of the postsynaptic "
+        "g (mean over the window after one synaptic delay minus the mean before the spike), "
+        "pooled over seeds; Benjamini-Hochberg across pairs, modes and drives",
+        "statistic": strongest["response_mV"] / strongest["sem_mV"] if strongest else float("nan"),
+        "p_value": min((row["p_adjusted"] for row in connected), default=float("nan")),
+        "alpha": alpha,
+        "window_ms": window_ms,
+        "effect_size": strongest["response_mV"] if strongest else float("nan"),
+        "effect_size_name": "largest mean g response (mV)",
+        "controls": {"reversed_unconnected_pairs": control},
+        "points": rows,
+    }
+    numbers = xr.Dataset.from_dataframe(pd.DataFrame(rows)).rename({"index": "point"})
+    if averages:
+        any_entry = next(iter(pooled.values()))
+        lags_ms = (
+            np.arange(-any_entry["window"], any_entry["delay"] + 2 * any_entry["window"])
+            * any_entry["dt_s"]
+            * 1000
+        )
+        numbers = numbers.assign_coords(lag_ms=lags_ms)
+        for name in VARIABLES:
+            numbers[f"sta_{name}_mV"] = (("point", "lag_ms"), np.array(averages[name]))
+            numbers[f"sta_{name}_mV"].attrs = {
+                "long_name": f"spike-triggered average of {name}_post minus its pre-spike mean",
+                "units": "mV",
+            }
+    return numbers, summary
