@@ -25,9 +25,9 @@ def test_default_config_expands_to_the_documented_runs(default_config):
     forum = [run for run in study.runs if run.network == "forum3"]
     lesioned = [run for run in study.runs if run.network == "forum3-lesioned"]
     scan = [run for run in study.runs if run.network == "random3000"]
-    # drives: modes x points x seeds; inhibition: 2 points x 20 seeds, 5 seeds shared
-    assert len(forum) == 4 * 2 * 5 + 2 * 15
-    assert len(lesioned) == 2 * 20  # the lesion control of the inhibition sweep
+    # drives: modes x points x seeds; inhibition_fluctuation adds seeds 5-19
+    assert len(forum) == 4 * 2 * 5 + 15
+    assert len(lesioned) == 5 + 20  # the lesion controls of the inhibition sweeps
     assert len(scan) == 2 * 2 * 1 * 2  # rates x n_sources x weights x seeds
     assert {run.mode for run in forum} == {
         "poisson_input",

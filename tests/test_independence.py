@@ -1,7 +1,8 @@
 """Calibration of the independence test on synthetic spike trains made here.
 
-Trains live on the default study's grid: 1 s at dt = 0.1 ms, 3 driven neurons,
-5 seeds per point, bins of 5 ms. Two processes: the forum drive's output (a
+Trains live on the default study's grid: 1 s at dt = 0.1 ms of which the
+analysis keeps the last 900 ms (the onset transient is left out), 3 driven
+neurons, 5 seeds per point, bins of 5 ms. Two processes: the forum drive's output (a
 Poisson process with a 2.2 ms dead time, 112.8 Hz) and a fluctuation-driven
 rate (Poisson, 14 Hz).
 """
@@ -18,7 +19,7 @@ from spikesweep.analyses.independence import (
     pooled_test,
 )
 
-N_STEPS, N_NEURONS, N_SEEDS, BIN_STEPS, ALPHA = 10_000, 3, 5, 50, 0.01
+N_STEPS, TRANSIENT, N_NEURONS, N_SEEDS, BIN_STEPS, ALPHA = 10_000, 1_000, 3, 5, 50, 0.01
 PAIRS = (np.array([0, 0, 1]), np.array([1, 2, 2]))
 PROCESSES = {"dead_time_113Hz": (0.015, 22), "poisson_14Hz": (0.0014, 0)}
 
@@ -46,7 +47,7 @@ def dataset(rng, process: str, shared_fraction: float = 0.0) -> dict:
         for _ in range(N_NEURONS):
             own = renewal_steps(rng, p * (1 - shared_fraction), dead)
             trains.append(np.union1d(own, np.flatnonzero(shared)))
-        run = spike_matrix(trains)
+        run = spike_matrix(trains)[:, TRANSIENT:]
         stats.append(pair_statistics(run, run, PAIRS, BIN_STEPS))
     return pooled_test(stats)
 
@@ -107,3 +108,17 @@ def test_pairs_within_two_synapses_are_left_out():
     forum3 = scipy.sparse.csr_array(np.array([[0, 5, 0], [0, 0, -2], [0, 0, 0]]))
     pairs, kept = eligible_pairs(forum3, np.ones(3, dtype=bool))
     assert kept and len(pairs[0]) == 3  # every pair is within two synapses
+
+
+def test_many_pairs_of_independent_trains_pass_once_the_onset_is_left_out():
+    """With 45,000 pairs the common onset (no spike in the first dead time) is detectable."""
+    rng = np.random.default_rng(11)
+    trains = [renewal_steps(rng, 0.015, 22) for _ in range(300)]
+    run = spike_matrix(trains)
+    pairs = np.triu_indices(300, k=1)
+    with_onset = pooled_test([pair_statistics(run, run, pairs, BIN_STEPS)])
+    without = pooled_test(
+        [pair_statistics(run[:, TRANSIENT:], run[:, TRANSIENT:], pairs, BIN_STEPS)]
+    )
+    assert without["p_value"] > ALPHA
+    assert with_onset["p_value"] < without["p_value"]

@@ -80,7 +80,8 @@ def _independence(s: dict) -> list[str]:
     positive, negative = controls["positive_shared_source"], controls["negative_across_seeds"]
     lines = [
         f"**Verdict: {s['verdict']}** for independent inputs ({s['test']}; alpha = "
-        f"{s['alpha']}, bins of {_number(s['bin_ms'])} ms). Mean pairwise count correlation "
+        f"{s['alpha']}, bins of {_number(s['bin_ms'])} ms, the first "
+        f"{_number(s['transient_ms'])} ms left out). Mean pairwise count correlation "
         f"{_number(s['effect_size'])}; smallest adjusted p = {_number(s['p_value'])}.",
         "",
         f"Controls: `shared_source` (identical input) came out dependent at "

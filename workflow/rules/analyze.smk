@@ -11,10 +11,11 @@ rule independence:
         "../../envs/analyze.yaml"
     params:
         bin_ms=lookup(dpath="analysis/bin_ms", within=config),
+        transient_ms=lookup(dpath="analysis/transient_ms", within=config),
         alpha=lookup(dpath="analysis/alpha", within=config),
         config=config,
     script:
-        "../scripts/independence.py"
+        "../scripts/analyze.py"
 
 
 rule equivalence:
@@ -34,7 +35,7 @@ rule equivalence:
         alpha=lookup(dpath="analysis/alpha", within=config),
         config=config,
     script:
-        "../scripts/equivalence.py"
+        "../scripts/analyze.py"
 
 
 rule input_scaling:
@@ -54,7 +55,7 @@ rule input_scaling:
         alpha=lookup(dpath="analysis/alpha", within=config),
         config=config,
     script:
-        "../scripts/input_scaling.py"
+        "../scripts/analyze.py"
 
 
 rule propagation:
@@ -74,7 +75,7 @@ rule propagation:
         alpha=lookup(dpath="analysis/alpha", within=config),
         config=config,
     script:
-        "../scripts/propagation.py"
+        "../scripts/analyze.py"
 
 
 rule inhibition:
@@ -92,7 +93,7 @@ rule inhibition:
         alpha=lookup(dpath="analysis/alpha", within=config),
         config=config,
     script:
-        "../scripts/inhibition.py"
+        "../scripts/analyze.py"
 
 
 rule answers:
