@@ -60,7 +60,12 @@ def _equivalence(s: dict) -> list[str]:
             f"[{_fixed(row['ci_low_hz'], '+.2f')}, {_fixed(row['ci_high_hz'], '+.2f')}] "
             f"| {_number(row['p_adjusted'])} | {row['verdict']} |"
         )
-    lines += ["", "Cost per run (mean over runs; Snakemake benchmark records):", ""]
+    lines += [
+        "",
+        "Cost per run (median over runs; Snakemake benchmark records; the first runs of a mode "
+        "also compile its code):",
+        "",
+    ]
     lines += ["| mode | wall time (s) | peak memory (MB) |", "|---|---|---|"]
     for mode, cost in sorted(s["cost_per_run"].items()):
         lines.append(
@@ -158,12 +163,14 @@ def _propagation(s: dict) -> list[str]:
             )
     lines += [
         "",
-        "Yes: one synaptic delay after each upstream spike, the downstream synaptic input `g` "
-        "moves with the sign of the weight, and `v` follows it, filtered by the membrane. "
-        "Under the forum's drive the downstream neuron fires so often that its own resets "
-        "(`v = v_reset; g = 0`) erase most of the `v` response, and input that arrives while "
-        "it is refractory is lost (Brian2 writes to `(unless refractory)` variables only "
-        "outside the refractory period).",
+        "One synaptic delay after each upstream spike, the downstream synaptic input `g` "
+        "moves with the sign of the weight: excitatory input raises the potential and the "
+        "firing rate in the following window, inhibitory input lowers them. The mean `v` "
+        "response is a poor summary: when excitation makes the downstream neuron fire, its "
+        "reset (`v = v_reset; g = 0`) pulls the average `v` below baseline, and under the "
+        "forum's drive the neuron fires so often that its resets erase most of the response. "
+        "Input that arrives while the downstream neuron is refractory is lost (Brian2 writes "
+        "to `(unless refractory)` variables only outside the refractory period).",
     ]
     return lines
 

@@ -44,6 +44,7 @@ __all__ = [
     "atomic_path",
     "collect",
     "driven_neurons",
+    "driven_rates",
     "iter_runs",
     "provenance",
     "run_slices",
@@ -438,6 +439,25 @@ def driven_neurons(spikes: xr.Dataset) -> dict[str, np.ndarray]:
         previous = driven.get(point["network"])
         driven[point["network"]] = mask if previous is None else previous | mask
     return driven
+
+
+def driven_rates(rates: xr.DataTree, driven: dict) -> Iterator[tuple[str, str, dict, xr.DataArray]]:
+    """Yield ``(network, mode, drive, rate)`` for every combination run in ``rates.nc``.
+
+    ``drive`` maps ``rate_hz``, ``n_sources`` and ``weight_mV`` to floats; ``rate``
+    holds the driven neurons' rates (Hz) with dimensions ``(seed, neuron)``,
+    restricted to the seeds that were run.
+    """
+    drive_dims = ("rate_hz", "n_sources", "weight_mV")
+    for network, node in sorted(rates.children.items()):
+        rate = node["rate_hz_out"].isel(neuron=np.flatnonzero(driven[network]))
+        for mode in rate["mode"].values:
+            for drive in rate.stack(drive=drive_dims)["drive"].values:
+                point = dict(zip(drive_dims, (float(v) for v in drive), strict=True))
+                values = rate.sel(mode=mode, **point)
+                values = values.isel(seed=np.flatnonzero(values.notnull().all("neuron").values))
+                if values.sizes["seed"]:
+                    yield network, str(mode), point, values
 
 
 def _json_ready(value):

@@ -22,11 +22,10 @@ import xarray as xr
 from brian2 import Hz, ms
 
 from spikesweep.analyses.independence import benjamini_hochberg
+from spikesweep.storage import driven_rates
 from spikesweep.theory import suprathreshold_rate
 
 __all__ = ["input_scaling"]
-
-DRIVE = ("rate_hz", "n_sources", "weight_mV")
 
 
 def input_scaling(
@@ -56,44 +55,37 @@ def input_scaling(
     """
     threshold_gap_mV = model["v_th_mV"] - model["v_reset_mV"]
     rows = []
-    for network, node in sorted(rates.children.items()):
-        rate = node["rate_hz_out"].isel(neuron=np.flatnonzero(driven[network]))
-        for mode in rate["mode"].values:
-            if mode == "shared_source":
-                continue
-            for drive in rate.stack(drive=DRIVE)["drive"].values:
-                point = dict(zip(DRIVE, (float(v) for v in drive), strict=True))
-                values = rate.sel(mode=mode, **point).values.ravel()
-                values = values[~np.isnan(values)]
-                if values.size < 2:
-                    continue
-                row = {
-                    "network": network,
-                    "mode": str(mode),
-                    **point,
-                    "input_rate_hz": point["n_sources"] * point["rate_hz"],
-                    "mean_rate_hz": float(values.mean()),
-                    "sem_hz": float(values.std(ddof=1) / np.sqrt(values.size)),
-                    "samples": int(values.size),
-                }
-                if point["weight_mV"] >= threshold_gap_mV:
-                    predicted = (
-                        suprathreshold_rate(
-                            point["rate_hz"] * Hz,
-                            int(point["n_sources"]),
-                            dt_ms * ms,
-                            model["refractory_ms"] * ms,
-                        )
-                        / Hz
-                    )
-                    z = (row["mean_rate_hz"] - predicted) / max(row["sem_hz"], 1e-12)
-                    row |= {
-                        "predicted_hz": float(predicted),
-                        "relative_error": float(row["mean_rate_hz"] / predicted - 1),
-                        "z": float(z),
-                        "p_value": float(2 * scipy.stats.norm.sf(abs(z))),
-                    }
-                rows.append(row)
+    for network, mode, point, rate in driven_rates(rates, driven):
+        values = rate.values.ravel()
+        if mode == "shared_source" or values.size < 2:
+            continue
+        row = {
+            "network": network,
+            "mode": mode,
+            **point,
+            "input_rate_hz": point["n_sources"] * point["rate_hz"],
+            "mean_rate_hz": float(values.mean()),
+            "sem_hz": float(values.std(ddof=1) / np.sqrt(values.size)),
+            "samples": int(values.size),
+        }
+        if point["weight_mV"] >= threshold_gap_mV:
+            predicted = (
+                suprathreshold_rate(
+                    point["rate_hz"] * Hz,
+                    int(point["n_sources"]),
+                    dt_ms * ms,
+                    model["refractory_ms"] * ms,
+                )
+                / Hz
+            )
+            z = (row["mean_rate_hz"] - predicted) / max(row["sem_hz"], 1e-12)
+            row |= {
+                "predicted_hz": float(predicted),
+                "relative_error": float(row["mean_rate_hz"] / predicted - 1),
+                "z": float(z),
+                "p_value": float(2 * scipy.stats.norm.sf(abs(z))),
+            }
+        rows.append(row)
     tested = [row for row in rows if "predicted_hz" in row]
     rejected, adjusted = benjamini_hochberg([row["p_value"] for row in tested], alpha)
     z_level = scipy.stats.norm.ppf(1 - alpha / 2)
