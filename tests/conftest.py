@@ -27,6 +27,17 @@ MINIMAL = {
 }
 
 
+def with_change(path: str, value) -> dict:
+    """MINIMAL with the value at a dotted ``path`` replaced (or added)."""
+    config = copy.deepcopy(MINIMAL)
+    *parents, leaf = path.split(".")
+    node = config
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
+    node[leaf] = value
+    return config
+
+
 def validated(config: dict) -> dict:
     """Validate ``config`` against the schema (filling defaults) and return it."""
     config = copy.deepcopy(config)

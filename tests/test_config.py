@@ -3,21 +3,10 @@
 import copy
 
 import pytest
-from conftest import MINIMAL, validated
+from conftest import MINIMAL, validated, with_change
 from snakemake.exceptions import WorkflowError
 
 from spikesweep.config import ConfigError, RunPoint, format_value, load_study
-
-
-def with_change(path: str, value) -> dict:
-    """MINIMAL with the value at a dotted ``path`` replaced (or added)."""
-    config = copy.deepcopy(MINIMAL)
-    *parents, leaf = path.split(".")
-    node = config
-    for key in parents:
-        node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
-    node[leaf] = value
-    return config
 
 
 def test_default_config_expands_to_the_documented_runs(default_config):

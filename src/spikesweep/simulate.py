@@ -142,17 +142,21 @@ def _drive(neurons, targets: np.ndarray, run: RunPoint) -> list:
             PoissonInput(neurons[i : i + 1], "v", N=n, rate=rate, weight=weight, order=k)
             for k, i in enumerate(targets)
         ]
-    if run.mode == "poisson_group":
-        sources = PoissonGroup(n * len(targets), rate, name="sources")
-        synapses = Synapses(sources, neurons, on_pre=f"v += {weight!r}", namespace={}, name="drive")
-        synapses.connect(i=np.arange(n * len(targets)), j=np.repeat(targets, n))
-        return [sources, synapses]
-    if run.mode == "shared_source":
-        sources = PoissonGroup(n, rate, name="sources")
-        synapses = Synapses(sources, neurons, on_pre=f"v += {weight!r}", namespace={}, name="drive")
-        synapses.connect(i=np.repeat(np.arange(n), len(targets)), j=np.tile(targets, n))
-        return [sources, synapses]
+    if run.mode == "poisson_group":  # source k * n + s feeds target k only
+        pre = np.arange(n * len(targets))
+        return _poisson_sources(neurons, rate, weight, pre, np.repeat(targets, n))
+    if run.mode == "shared_source":  # every source feeds every target
+        pre = np.repeat(np.arange(n), len(targets))
+        return _poisson_sources(neurons, rate, weight, pre, np.tile(targets, n))
     raise ValueError(f"Unknown input mode {run.mode!r}; expected one of {INPUT_MODES}.")
+
+
+def _poisson_sources(neurons, rate, weight, pre: np.ndarray, post: np.ndarray) -> list:
+    """A ``PoissonGroup`` whose source ``pre[k]`` adds ``weight`` to ``v`` of ``post[k]``."""
+    sources = PoissonGroup(pre.max() + 1, rate, name="sources")
+    synapses = Synapses(sources, neurons, on_pre=f"v += {weight!r}", namespace={}, name="drive")
+    synapses.connect(i=pre, j=post)
+    return [sources, synapses]
 
 
 def _stretches(targets: np.ndarray) -> list[tuple[int, int]]:
