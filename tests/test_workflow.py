@@ -65,16 +65,20 @@ def snakemake(workdir, *args):
     )
 
 
-@pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("tiny")
+def run_tiny(workdir, *targets, cores="2"):
+    """Write the tiny study's config and edge list to ``workdir`` and run it."""
     (workdir / "config.yaml").write_text(yaml.safe_dump(TINY))
     pre, post = np.nonzero(FORUM3)
     edges = pd.DataFrame({"pre": pre, "post": post, "weight": np.array(FORUM3)[pre, post]})
     edges.to_csv(workdir / "edges.csv", index=False)
-    result = snakemake(workdir, "--cores", "2")
+    result = snakemake(workdir, "--cores", cores, *targets)
     assert result.returncode == 0, result.stderr[-3000:]
     return workdir
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    return run_tiny(tmp_path_factory.mktemp("tiny"))
 
 
 def test_spikes_nc_holds_every_run(study):
@@ -122,6 +126,20 @@ def test_each_run_has_its_cost_record_and_provenance(study):
     with xr.open_dataset(runs[0]) as ds:
         assert ds.attrs["command"] == "snakemake rule simulate"
         assert ds.attrs["codegen_target"] == "cython"
+
+
+def test_one_core_gives_the_same_data_as_two(study, tmp_path_factory):
+    """Results depend on config and seeds only, not on parallelism or job order."""
+    serial = run_tiny(tmp_path_factory.mktemp("serial"), "results/tiny/spikes.nc", cores="1")
+    for name in ("spikes.nc", "rates.nc"):
+        with (
+            xr.open_dataset(study / "results/tiny" / name) as parallel_data,
+            xr.open_dataset(serial / "results/tiny" / name) as serial_data,
+        ):
+            xr.testing.assert_identical(parallel_data.load(), serial_data.load())
+    for run in sorted((study / "results/tiny/sims").rglob("*.nc")):
+        twin = serial / run.relative_to(study)
+        assert run.read_bytes() == twin.read_bytes(), run
 
 
 def test_a_finished_study_has_nothing_left_to_do(study):
