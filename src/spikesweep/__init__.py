@@ -10,6 +10,12 @@ simulate
     One Brian2 simulation of a grid point.
 storage
     NetCDF spike trains and rates: writing, collecting, reading back.
+theory
+    Analytic predictions (the dead-time rate of suprathreshold drive).
+analyses
+    The five analyses of the contract, each a verdict with controls.
+answers
+    answers.md: the forum's questions answered from the verdicts.
 """
 
 __version__ = "0.1.0"
