@@ -1,6 +1,8 @@
 """Shared fixtures: the project's paths, validated configs, the forum model."""
 
 import copy
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,24 @@ def default_config() -> dict:
 def model() -> ModelParameters:
     """The forum's (Shiu et al.) model parameters, from the schema defaults."""
     return ModelParameters.from_config(validated(MINIMAL)["model"])
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run the project's workflow on ``workdir/config.yaml`` in ``workdir``."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(ROOT / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--configfile",
+            str(workdir / "config.yaml"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )

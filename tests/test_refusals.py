@@ -1,12 +1,9 @@
 """Bad input stops a real snakemake run before any simulation, naming the fault."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import yaml
-from conftest import ROOT, with_change
+from conftest import snakemake, with_change
 
 pytestmark = pytest.mark.workflow
 
@@ -41,24 +38,7 @@ def test_bad_input_is_refused_before_any_simulation(tmp_path, case):
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(with_change(key, value)))
     if writer:
         writer(tmp_path)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(ROOT / "Snakefile"),
-            "--directory",
-            str(tmp_path),
-            "--configfile",
-            str(tmp_path / "config.yaml"),
-            "--cores",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = snakemake(tmp_path, "--cores", "1")
     assert result.returncode != 0
     logs = "".join(p.read_text() for p in tmp_path.glob("logs/**/*.log"))
     assert message in result.stdout + result.stderr + logs

@@ -1,8 +1,6 @@
 """A real `snakemake --cores 2` run of a tiny study in a temporary directory."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -10,7 +8,7 @@ import pytest
 import xarray as xr
 import yaml
 from brian2 import ms
-from conftest import FORUM3, ROOT
+from conftest import FORUM3, snakemake
 
 from spikesweep.config import RunPoint
 from spikesweep.networks import build_network
@@ -43,26 +41,6 @@ TINY = {
     "record_state_max_neurons": 3,
 }
 N_RUNS = 3 * 3 + 1 + 3  # modes, file, lesion controls
-
-
-def snakemake(workdir, *args):
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(ROOT / "Snakefile"),
-            "--directory",
-            str(workdir),
-            "--configfile",
-            str(workdir / "config.yaml"),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def run_tiny(workdir, *targets, cores="2"):
