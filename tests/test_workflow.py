@@ -106,6 +106,31 @@ def test_each_run_has_its_cost_record_and_provenance(study):
         assert ds.attrs["codegen_target"] == "cython"
 
 
+def test_figures_regenerate_from_stored_results_byte_for_byte(study):
+    """Delete the figures and answers.md; the figures target redraws them, simulating nothing."""
+    results = study / "results/tiny"
+    products = [*sorted((results / "figures").iterdir()), results / "answers.md"]
+    names = {path.name for path in products}
+    assert {"raster.png", "raster.pdf", "independence.png", "inhibition.pdf"} <= names
+    assert {"propagation.png", "input_scaling.png", "equivalence.png", "rates.png"} <= names
+    original = {path: path.read_bytes() for path in products}
+    for path in products:
+        path.unlink()
+    result = snakemake(study, "--cores", "2", "figures")
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = {line.split()[-1].rstrip(":") for line in result.stderr.splitlines() if "rule " in line}
+    assert jobs <= {"figure", "answers", "figures"}, jobs
+    for path, content in original.items():
+        assert path.read_bytes() == content, path  # PNG, PDF and answers.md: same bytes
+
+
+def test_report_contains_the_figures(study):
+    result = snakemake(study, "--report", "report.html")
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = (study / "report.html").read_text()
+    assert "Q4 inhibition" in html and "Q1.3 what N does" in html
+
+
 def test_one_core_gives_the_same_data_as_two(study, tmp_path_factory):
     """Results depend on config and seeds only, not on parallelism or job order."""
     serial = run_tiny(tmp_path_factory.mktemp("serial"), "results/tiny/spikes.nc", cores="1")

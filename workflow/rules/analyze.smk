@@ -100,7 +100,11 @@ rule answers:
     input:
         verdicts=expand(f"{RESULTS}/analysis/{{analysis}}.json", analysis=ANALYSES),
     output:
-        answers=f"{RESULTS}/answers.md",
+        answers=report(
+            f"{RESULTS}/answers.md",
+            caption="../report/answers.rst",
+            category="Answers",
+        ),
     log:
         f"{LOGS}/answers.log",
     conda:

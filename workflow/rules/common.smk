@@ -2,6 +2,7 @@
 from snakemake.utils import validate
 
 from spikesweep.config import INPUT_MODES, LESIONED_SUFFIX, load_study
+from spikesweep.figures import FIGURES as FIGURE_ANALYSES
 
 validate(config, schema="../../config/schema.yaml")
 STUDY = load_study(config)
@@ -34,6 +35,7 @@ wildcard_constraints:
     n_sources=r"[0-9]+",
     weight_mV=r"-?[0-9.e+-]+",
     seed=r"[0-9]+",
+    figure="|".join(FIGURE_ANALYSES),
 
 
 def get_network_source(wildcards):
@@ -85,5 +87,46 @@ def get_network_npz():
     return [f"{RESULTS}/networks/{network}.npz" for network in STUDY.networks]
 
 
+FIGURES = [
+    name for name, analysis in FIGURE_ANALYSES.items() if analysis in [None, *ANALYSES]
+]
+# The forum question each figure answers: its category in the report.
+FIGURE_QUESTIONS = {
+    "raster": "Q1.1/Q1.2 independence",
+    "rates": "Q1 input modes",
+    "independence": "Q1.1/Q1.2 independence",
+    "equivalence": "Q1 input modes",
+    "input_scaling": "Q1.3 what N does",
+    "propagation": "Q2 propagation",
+    "inhibition": "Q4 inhibition",
+}
+
+
+def get_figure_inputs(wildcards):
+    """The stored files a figure is drawn from (never a simulation)."""
+    inputs = {"spikes": f"{RESULTS}/spikes.nc", "rates": f"{RESULTS}/rates.nc"}
+    analysis = FIGURE_ANALYSES[wildcards.figure]
+    if analysis:
+        inputs["verdict"] = f"{RESULTS}/analysis/{analysis}.json"
+        inputs["numbers"] = f"{RESULTS}/analysis/{analysis}.nc"
+    return inputs
+
+
+def get_figure_category(wildcards):
+    return FIGURE_QUESTIONS[wildcards.figure]
+
+
+def get_figure_labels(wildcards):
+    return {"figure": wildcards.figure}
+
+
+def get_figure_files():
+    return [
+        f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")
+    ]
+
+
 def get_final_output():
-    return [f"{RESULTS}/spikes.nc", f"{RESULTS}/rates.nc", f"{RESULTS}/answers.md"]
+    return [f"{RESULTS}/spikes.nc", f"{RESULTS}/rates.nc", f"{RESULTS}/answers.md"] + (
+        get_figure_files()
+    )

@@ -1,0 +1,340 @@
+"""Figures of a study, drawn from its stored datasets and verdicts only.
+
+One style for every figure (:data:`STYLE`: matplotlib's shipped DejaVu Sans,
+the Okabe-Ito colour-blind-safe palette, one colour per input mode), axis
+labels with units, and :func:`save`, which writes PNG and PDF without
+creation dates or software versions, so that drawing a figure twice from the
+same data gives the same bytes.
+"""
+
+import json
+import logging
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+
+from spikesweep.config import LESIONED_SUFFIX
+from spikesweep.storage import atomic_path, spike_trains
+
+__all__ = [
+    "FIGURES",
+    "MODE_COLOURS",
+    "STYLE",
+    "draw_figure",
+    "equivalence_figure",
+    "independence_figure",
+    "inhibition_figure",
+    "input_scaling_figure",
+    "propagation_figure",
+    "raster_figure",
+    "rates_figure",
+    "save",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Okabe-Ito colours, one per input mode (and for lesioned runs).
+MODE_COLOURS = {
+    "poisson_input": "#0072B2",
+    "per_neuron": "#E69F00",
+    "poisson_group": "#009E73",
+    "shared_source": "#D55E00",
+    "lesioned": "#CC79A7",
+}
+DRIVE = ("rate_hz", "n_sources", "weight_mV")
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "svg.hashsalt": "spikesweep",
+    "pdf.compression": 6,
+}
+
+
+def _drive_label(point: dict) -> str:
+    return f"{point['rate_hz']:g} Hz x N={int(point['n_sources'])}, {point['weight_mV']:g} mV"
+
+
+def save(fig, stem: str | Path) -> list[Path]:
+    """Write ``stem.png`` and ``stem.pdf`` reproducibly (no dates, no versions), atomically."""
+    paths = []
+    for fmt, metadata in (
+        ("png", {"Software": None}),
+        ("pdf", {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}),
+    ):
+        path = Path(f"{stem}.{fmt}")
+        with atomic_path(path) as tmp, open(tmp, "wb") as stream:
+            fig.savefig(stream, format=fmt, metadata=metadata)
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def raster_figure(spikes: xr.Dataset, network: str, drive: dict, seed: int, bin_ms: float):
+    """Raster and population rate of one run per mode, for one network and drive."""
+    modes = [m for m in MODE_COLOURS if m in set(spikes["mode"].values)]
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            2,
+            len(modes),
+            figsize=(2.6 * len(modes), 3.6),
+            sharex=True,
+            squeeze=False,
+            gridspec_kw={"height_ratios": [2, 1]},
+        )
+        for column, mode in enumerate(modes):
+            trains = spike_trains(spikes, network=network, mode=mode, seed=seed, **drive)
+            colour = MODE_COLOURS[mode]
+            raster, rate = axes[0, column], axes[1, column]
+            for neuron, times in trains.items():
+                raster.plot(times * 1000, np.full(len(times), neuron), "|", color=colour, ms=4)
+            all_times = np.concatenate(list(trains.values())) * 1000
+            duration_ms = float(spikes.attrs["duration_s"]) * 1000
+            edges = np.arange(0, duration_ms + bin_ms, bin_ms)
+            counts, _ = np.histogram(all_times, edges)
+            rate.step(
+                edges[:-1], counts / len(trains) / (bin_ms / 1000), where="post", color=colour
+            )
+            raster.set_title(mode)
+            raster.set_ylabel("neuron") if column == 0 else None
+            rate.set_ylabel("rate (Hz)") if column == 0 else None
+            rate.set_xlabel("time (ms)")
+        fig.suptitle(f"{network}, {_drive_label(drive)}, seed {seed}")
+        fig.tight_layout()
+    return fig
+
+
+def independence_figure(summary: dict):
+    """Each point's Stouffer z against its standard-normal null, verdict in the title."""
+    points = summary["points"]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6, 3.2))
+        grid = np.linspace(-4, 4, 200)
+        ax.fill_between(
+            grid,
+            np.exp(-(grid**2) / 2) / np.sqrt(2 * np.pi) * 4,
+            color="0.9",
+            label="null N(0, 1) (scaled)",
+        )
+        for k, row in enumerate(points):
+            z = np.clip(row["stouffer_z"], -4, 4)
+            ax.plot(
+                z,
+                0.1 + 0.08 * (k % 10),
+                "o",
+                color=MODE_COLOURS.get(row["mode"], "0.3"),
+                label=row["mode"] if row["mode"] not in [p["mode"] for p in points[:k]] else None,
+            )
+        ax.set_xlim(-4.3, 4.3)
+        ax.set_xlabel("Stouffer z of binned-count correlations (clipped at +-4)")
+        ax.set_yticks([])
+        ax.legend(frameon=False, fontsize=7, loc="upper left")
+        control = summary["controls"]["positive_shared_source"]["passed"]
+        ax.set_title(
+            f"independence: {summary['verdict']} "
+            f"(shared_source control {'passed' if control else 'failed'})"
+        )
+        fig.tight_layout()
+    return fig
+
+
+def input_scaling_figure(summary: dict):
+    """Output rate against N x rate, with the dead-time prediction."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(4.5, 3.4))
+        for row in summary["points"]:
+            ax.errorbar(
+                row["input_rate_hz"],
+                row["mean_rate_hz"],
+                yerr=row["sem_hz"],
+                fmt="o",
+                color=MODE_COLOURS.get(row["mode"], "0.3"),
+                ms=4,
+            )
+        theory = sorted(
+            (r["input_rate_hz"], r["predicted_hz"])
+            for r in summary["points"]
+            if r.get("predicted_hz") is not None
+        )
+        if theory:
+            x, y = zip(*theory, strict=True)
+            ax.plot(x, y, "k--", lw=1, label="dead-time prediction")
+            ax.legend(frameon=False)
+        ax.set_xlabel("N x rate (Hz)")
+        ax.set_ylabel("output rate (Hz)")
+        ax.set_title(f"input scaling: {summary['verdict']}")
+        fig.tight_layout()
+    return fig
+
+
+def propagation_figure(numbers: xr.Dataset, delay_ms: float):
+    """Spike-triggered average of g_post per connected pair, synaptic delay marked."""
+    connected = numbers.where(numbers["kind"] == "connected", drop=True)
+    pairs = sorted(
+        {
+            (int(a), int(b))
+            for a, b in zip(connected["pre"].values, connected["post"].values, strict=True)
+        }
+    )
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            1, max(len(pairs), 1), figsize=(3.2 * max(len(pairs), 1), 3), squeeze=False
+        )
+        for ax, (pre, post) in zip(axes[0], pairs, strict=False):
+            rows = connected.where(
+                (connected["pre"] == pre) & (connected["post"] == post), drop=True
+            )
+            for k in range(rows.sizes["point"]):
+                row = rows.isel(point=k)
+                ax.plot(
+                    numbers["lag_ms"],
+                    row["sta_g_mV"],
+                    lw=1,
+                    color=MODE_COLOURS.get(str(row["mode"].values), "0.3"),
+                    alpha=0.8,
+                )
+            ax.axvline(delay_ms, color="k", ls=":", lw=1)
+            ax.set_title(f"{pre} -> {post}")
+            ax.set_xlabel("time after presynaptic spike (ms)")
+        axes[0, 0].set_ylabel("g_post - baseline (mV)")
+        fig.tight_layout()
+    return fig
+
+
+def inhibition_figure(rates: xr.DataTree, network: str, lesioned: str, neuron: int):
+    """Intact vs lesioned rate of one neuron, one line per seed, one panel per drive."""
+    intact, cut = xr.align(
+        rates[network]["rate_hz_out"], rates[lesioned]["rate_hz_out"], join="inner"
+    )
+    panels = []
+    for mode in cut["mode"].values:
+        for drive in cut.stack(drive=DRIVE)["drive"].values:
+            point = dict(zip(DRIVE, (float(v) for v in drive), strict=True))
+            after = cut.sel(mode=mode, neuron=neuron, **point)
+            if after.notnull().any():
+                panels.append((point, intact.sel(mode=mode, neuron=neuron, **point), after))
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            1, max(len(panels), 1), figsize=(3 * max(len(panels), 1), 3), squeeze=False
+        )
+        for ax, (point, a, b) in zip(axes[0], panels, strict=False):
+            keep = (a.notnull() & b.notnull()).values
+            for x, y in zip(a.values[keep], b.values[keep], strict=True):
+                ax.plot([0, 1], [x, y], color=MODE_COLOURS["lesioned"], alpha=0.5, lw=1)
+            ax.set_xticks([0, 1], ["intact", "lesioned"])
+            ax.set_title(_drive_label(point), fontsize=8)
+        axes[0, 0].set_ylabel(f"rate of neuron {neuron} (Hz)")
+        fig.tight_layout()
+    return fig
+
+
+def equivalence_figure(summary: dict):
+    """Mean rate per mode and drive (with CI of the difference), and cost per run."""
+    with plt.rc_context(STYLE):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(7, 3))
+        for k, row in enumerate(summary["points"]):
+            colour = MODE_COLOURS.get(row["mode"], "0.3")
+            low, high = row["ci_low_hz"], row["ci_high_hz"]
+            left.errorbar(
+                k,
+                row["difference_hz"],
+                yerr=[[row["difference_hz"] - low], [high - row["difference_hz"]]],
+                fmt="o",
+                color=colour,
+            )
+            left.plot([k - 0.3, k + 0.3], [row["margin_hz"]] * 2, "k:", lw=1)
+            left.plot([k - 0.3, k + 0.3], [-row["margin_hz"]] * 2, "k:", lw=1)
+        left.axhline(0, color="0.6", lw=0.8)
+        left.set_xticks(
+            range(len(summary["points"])),
+            [f"{r['mode']}\n{r['n_sources']:g} x {r['weight_mV']:g} mV" for r in summary["points"]],
+            fontsize=6,
+        )
+        left.set_ylabel("rate - poisson_input rate (Hz)")
+        left.set_title(f"equivalence: {summary['verdict']}", fontsize=9)
+        modes = sorted(summary["cost_per_run"])
+        right.bar(
+            range(len(modes)),
+            [summary["cost_per_run"][m]["wall_s"] for m in modes],
+            color=[MODE_COLOURS.get(m, "0.3") for m in modes],
+        )
+        right.set_xticks(range(len(modes)), modes, rotation=30, fontsize=7)
+        right.set_ylabel("median wall time per run (s)")
+        fig.tight_layout()
+    return fig
+
+
+def rates_figure(rates: xr.DataTree):
+    """Mean rate of each network's neurons (over seeds) per mode and drive: one heatmap each."""
+    networks = sorted(rates.children)
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            len(networks), 1, figsize=(6.5, 1.2 + 0.9 * len(networks)), squeeze=False
+        )
+        for ax, network in zip(axes[:, 0], networks, strict=True):
+            rate = rates[network]["rate_hz_out"].mean(["seed", "neuron"])
+            stacked = rate.stack(drive=DRIVE).dropna("drive", how="all")
+            image = ax.imshow(stacked.values, aspect="auto", cmap="viridis")
+            ax.set_yticks(range(stacked.sizes["mode"]), stacked["mode"].values)
+            ax.set_xticks(
+                range(stacked.sizes["drive"]),
+                [f"{r:g} Hz x {n:g}\n{w:g} mV" for r, n, w in stacked["drive"].values],
+                fontsize=6,
+            )
+            ax.set_title(network)
+            fig.colorbar(image, ax=ax, label="mean rate (Hz)")
+        fig.tight_layout()
+    return fig
+
+
+#: Figure name -> the analysis it draws (None: drawn from the datasets alone).
+FIGURES = {
+    "raster": None,
+    "rates": None,
+    "independence": "independence",
+    "equivalence": "equivalence",
+    "input_scaling": "input_scaling",
+    "propagation": "propagation",
+    "inhibition": "inhibition",
+}
+
+
+def draw_figure(name: str, spikes_path, rates_path, analysis_dir, delay_ms: float, bin_ms: float):
+    """Draw figure ``name`` (a key of :data:`FIGURES`) from a study's stored files."""
+    analysis_dir = Path(analysis_dir)
+    if name == "raster":
+        with xr.open_dataset(spikes_path) as spikes:
+            first = {key: spikes[key].values[0].item() for key in ("network", *DRIVE, "seed")}
+            drive = {key: first[key] for key in DRIVE}
+            return raster_figure(spikes, first["network"], drive, first["seed"], bin_ms)
+    if name == "rates":
+        with xr.open_datatree(rates_path) as rates:
+            return rates_figure(rates.load())
+    summary = json.loads((analysis_dir / f"{FIGURES[name]}.json").read_text())
+    if name == "propagation":
+        with xr.open_dataset(analysis_dir / "propagation.nc") as numbers:
+            return propagation_figure(numbers.load(), delay_ms)
+    if name == "inhibition":
+        target = next(row for row in summary["points"] if row["inhibitory_input"])
+        with xr.open_datatree(rates_path) as rates:
+            return inhibition_figure(
+                rates.load(),
+                target["network"],
+                target["network"] + LESIONED_SUFFIX,
+                target["neuron"],
+            )
+    drawers = {
+        "independence": independence_figure,
+        "input_scaling": input_scaling_figure,
+        "equivalence": equivalence_figure,
+    }
+    return drawers[name](summary)
