@@ -240,7 +240,7 @@ def inhibition_figure(rates: xr.DataTree, network: str, lesioned: str, neuron: i
 def equivalence_figure(summary: dict):
     """Mean rate per mode and drive (with CI of the difference), and cost per run."""
     with plt.rc_context(STYLE):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(7, 3))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(7.5, 3.2))
         for k, row in enumerate(summary["points"]):
             colour = MODE_COLOURS.get(row["mode"], "0.3")
             low, high = row["ci_low_hz"], row["ci_high_hz"]
@@ -262,13 +262,23 @@ def equivalence_figure(summary: dict):
         left.set_ylabel("rate - poisson_input rate (Hz)")
         left.set_title(f"equivalence: {summary['verdict']}", fontsize=9)
         modes = sorted(summary["cost_per_run"])
-        right.bar(
-            range(len(modes)),
-            [summary["cost_per_run"][m]["wall_s"] for m in modes],
-            color=[MODE_COLOURS.get(m, "0.3") for m in modes],
-        )
-        right.set_xticks(range(len(modes)), modes, rotation=30, fontsize=7)
+        cost = summary["cost_per_run"]
+        colours = [MODE_COLOURS.get(m, "0.3") for m in modes]
+        positions = np.arange(len(modes))
+        right.bar(positions - 0.2, [cost[m]["wall_s"] for m in modes], 0.4, color=colours)
         right.set_ylabel("median wall time per run (s)")
+        memory = right.twinx()
+        memory.bar(
+            positions + 0.2,
+            [cost[m]["max_rss_mb"] for m in modes],
+            0.4,
+            color=colours,
+            alpha=0.45,
+            hatch="//",
+        )
+        memory.set_ylabel("peak memory (MB, hatched)")
+        memory.spines["right"].set_visible(True)
+        right.set_xticks(positions, modes, rotation=30, fontsize=7)
         fig.tight_layout()
     return fig
 
