@@ -20,6 +20,7 @@ import numpy as np
 from brian2 import Hz, Quantity, ms, mV
 
 __all__ = [
+    "DRIVE_AXES",
     "INPUT_MODES",
     "LESIONED_SUFFIX",
     "NAME_PATTERN",
@@ -43,7 +44,8 @@ LESIONED_SUFFIX = "-lesioned"
 #: Study and network names: they become path components, so no separators or dots.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 
-GRID_AXES = ("rate_hz", "n_sources", "weight_mV")
+#: The drive of a run: the grid axes of sweeps (Hz, count, mV).
+DRIVE_AXES = ("rate_hz", "n_sources", "weight_mV")
 
 
 class ConfigError(ValueError):
@@ -231,13 +233,13 @@ def _sweep_points(name: str, sweep: dict) -> list[tuple[float, int, float]]:
         raise ConfigError(f"'{key}' must have exactly one of 'points' or 'grid'.")
     if "grid" in sweep:
         grid = sweep["grid"]
-        for axis in GRID_AXES:
+        for axis in DRIVE_AXES:
             values = grid[axis]
             if len(set(values)) != len(values):
                 raise ConfigError(f"'{key}.grid.{axis}' has duplicate values: {values}.")
-        points = list(itertools.product(*(grid[axis] for axis in GRID_AXES)))
+        points = list(itertools.product(*(grid[axis] for axis in DRIVE_AXES)))
     else:
-        points = [tuple(point[axis] for axis in GRID_AXES) for point in sweep["points"]]
+        points = [tuple(point[axis] for axis in DRIVE_AXES) for point in sweep["points"]]
         if len(set(points)) != len(points):
             raise ConfigError(f"'{key}.points' lists the same point twice.")
     return [(float(rate), int(n), float(weight)) for rate, n, weight in points]

@@ -19,8 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 
-from spikesweep.config import LESIONED_SUFFIX
-from spikesweep.storage import atomic_path, spike_trains
+from spikesweep.config import DRIVE_AXES, LESIONED_SUFFIX
+from spikesweep.storage import atomic_path, iter_drives, spike_trains
 
 __all__ = [
     "FIGURES",
@@ -47,7 +47,6 @@ MODE_COLOURS = {
     "shared_source": "#D55E00",
     "lesioned": "#CC79A7",
 }
-DRIVE = ("rate_hz", "n_sources", "weight_mV")
 STYLE = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
@@ -217,8 +216,7 @@ def inhibition_figure(rates: xr.DataTree, network: str, lesioned: str, neuron: i
     )
     panels = []
     for mode in cut["mode"].values:
-        for drive in cut.stack(drive=DRIVE)["drive"].values:
-            point = dict(zip(DRIVE, (float(v) for v in drive), strict=True))
+        for point in iter_drives(cut):
             after = cut.sel(mode=mode, neuron=neuron, **point)
             if after.notnull().any():
                 panels.append((point, intact.sel(mode=mode, neuron=neuron, **point), after))
@@ -292,7 +290,7 @@ def rates_figure(rates: xr.DataTree):
         )
         for ax, network in zip(axes[:, 0], networks, strict=True):
             rate = rates[network]["rate_hz_out"].mean(["seed", "neuron"])
-            stacked = rate.stack(drive=DRIVE).dropna("drive", how="all")
+            stacked = rate.stack(drive=DRIVE_AXES).dropna("drive", how="all")
             image = ax.imshow(stacked.values, aspect="auto", cmap="viridis")
             ax.set_yticks(range(stacked.sizes["mode"]), stacked["mode"].values)
             ax.set_xticks(
@@ -323,8 +321,8 @@ def draw_figure(name: str, spikes_path, rates_path, analysis_dir, delay_ms: floa
     analysis_dir = Path(analysis_dir)
     if name == "raster":
         with xr.open_dataset(spikes_path) as spikes:
-            first = {key: spikes[key].values[0].item() for key in ("network", *DRIVE, "seed")}
-            drive = {key: first[key] for key in DRIVE}
+            first = {key: spikes[key].values[0].item() for key in ("network", *DRIVE_AXES, "seed")}
+            drive = {key: first[key] for key in DRIVE_AXES}
             return raster_figure(spikes, first["network"], drive, first["seed"], bin_ms)
     if name == "rates":
         with xr.open_datatree(rates_path) as rates:

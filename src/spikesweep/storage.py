@@ -37,7 +37,7 @@ import numpy as np
 import xarray as xr
 
 import spikesweep
-from spikesweep.config import config_hash
+from spikesweep.config import DRIVE_AXES, config_hash
 
 __all__ = [
     "GRID_COORDS",
@@ -45,6 +45,7 @@ __all__ = [
     "collect",
     "driven_neurons",
     "driven_rates",
+    "iter_drives",
     "iter_runs",
     "provenance",
     "run_slices",
@@ -441,6 +442,12 @@ def driven_neurons(spikes: xr.Dataset) -> dict[str, np.ndarray]:
     return driven
 
 
+def iter_drives(rate: xr.DataArray) -> Iterator[dict]:
+    """Every combination of ``rate_hz``, ``n_sources`` and ``weight_mV`` on ``rate``'s axes."""
+    for drive in rate.stack(drive=DRIVE_AXES)["drive"].values:
+        yield dict(zip(DRIVE_AXES, (float(v) for v in drive), strict=True))
+
+
 def driven_rates(rates: xr.DataTree, driven: dict) -> Iterator[tuple[str, str, dict, xr.DataArray]]:
     """Yield ``(network, mode, drive, rate)`` for every combination run in ``rates.nc``.
 
@@ -448,12 +455,10 @@ def driven_rates(rates: xr.DataTree, driven: dict) -> Iterator[tuple[str, str, d
     holds the driven neurons' rates (Hz) with dimensions ``(seed, neuron)``,
     restricted to the seeds that were run.
     """
-    drive_dims = ("rate_hz", "n_sources", "weight_mV")
     for network, node in sorted(rates.children.items()):
         rate = node["rate_hz_out"].isel(neuron=np.flatnonzero(driven[network]))
         for mode in rate["mode"].values:
-            for drive in rate.stack(drive=drive_dims)["drive"].values:
-                point = dict(zip(drive_dims, (float(v) for v in drive), strict=True))
+            for point in iter_drives(rate):
                 values = rate.sel(mode=mode, **point)
                 values = values.isel(seed=np.flatnonzero(values.notnull().all("neuron").values))
                 if values.sizes["seed"]:

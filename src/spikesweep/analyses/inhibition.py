@@ -24,10 +24,9 @@ import xarray as xr
 
 from spikesweep.analyses.independence import benjamini_hochberg
 from spikesweep.config import LESIONED_SUFFIX
+from spikesweep.storage import iter_drives
 
 __all__ = ["inhibition"]
-
-DRIVE = ("rate_hz", "n_sources", "weight_mV")
 
 
 def _paired(intact: np.ndarray, lesioned: np.ndarray) -> dict:
@@ -82,8 +81,7 @@ def inhibition(rates: xr.DataTree, networks: dict, alpha: float) -> tuple[xr.Dat
         inhibited_in = np.flatnonzero((networks[name] < 0).sum(axis=0) > 0)
         intact, lesioned = xr.align(node["rate_hz_out"], rates[twin]["rate_hz_out"], join="inner")
         for mode in intact["mode"].values:
-            for drive in intact.stack(drive=DRIVE)["drive"].values:
-                point = dict(zip(DRIVE, (float(v) for v in drive), strict=True))
+            for point in iter_drives(intact):
                 a = intact.sel(mode=mode, **point)
                 b = lesioned.sel(mode=mode, **point)
                 if a.isnull().all():

@@ -24,11 +24,11 @@ import scipy.stats
 import xarray as xr
 
 from spikesweep.analyses.independence import benjamini_hochberg
+from spikesweep.config import DRIVE_AXES
 from spikesweep.storage import train_offsets
 
 __all__ = ["propagation", "spike_triggered"]
 
-DRIVE = ("rate_hz", "n_sources", "weight_mV")
 VARIABLES = ("g", "v")
 
 
@@ -117,7 +117,7 @@ def propagation(
         steps = np.rint(run["spike_time"].values / dt_s).astype(np.int64)
         trains = [steps[offsets[k] : offsets[k + 1]] for k in range(len(offsets) - 1)]
         state = {name: run[name].values for name in VARIABLES}
-        point = {name: run[name].values[0].item() for name in ("mode", *DRIVE)}
+        point = {name: run[name].values[0].item() for name in ("mode", *DRIVE_AXES)}
         for pre, post, weight, kind in pairs:
             entry = pooled.setdefault(
                 (network, *point.values(), int(pre), int(post)),
