@@ -118,14 +118,18 @@ def pair_statistics(
     i, j = pairs
     n_steps = first.shape[1]
     z_first, ok_first = _standardised(_binned(first, bin_steps).astype(np.float64))
-    z_second, ok_second = _standardised(_binned(second, bin_steps).astype(np.float64))
+    if second is first:  # pairs within one run: bin once
+        z_second, ok_second = z_first, ok_first
+    else:
+        z_second, ok_second = _standardised(_binned(second, bin_steps).astype(np.float64))
     n_bins = z_first.shape[1]
     # All pairs at once as matrix products (n_neurons^2 entries, never n_pairs x n_bins).
     r = (z_first @ z_second.T)[i, j]
     usable = ok_first[i] & ok_second[j]
     r = np.clip(r[usable], -0.999999, 0.999999)
     coincident = (first @ second.T).toarray()[i, j]
-    counts_first, counts_second = first.sum(axis=1), second.sum(axis=1)
+    counts_first = first.sum(axis=1)
+    counts_second = counts_first if second is first else second.sum(axis=1)
     return {
         "r": r,
         "z_sum": float(np.arctanh(r).sum() * np.sqrt(n_bins - 3)),
