@@ -6,7 +6,16 @@ import pytest
 from conftest import MINIMAL, validated, with_change
 from snakemake.exceptions import WorkflowError
 
-from spikesweep.config import ConfigError, RunPoint, format_value, load_study
+from spikesweep.batches import plan_batches
+from spikesweep.config import (
+    INPUT_MODES,
+    ConfigError,
+    RunPoint,
+    format_value,
+    load_study,
+    results_config,
+)
+from spikesweep.standalone import build_id
 
 
 def test_default_config_expands_to_the_documented_runs(default_config):
@@ -15,15 +24,32 @@ def test_default_config_expands_to_the_documented_runs(default_config):
     lesioned = [run for run in study.runs if run.network == "forum3-lesioned"]
     scan = [run for run in study.runs if run.network == "random3000"]
     # drives: modes x points x seeds; inhibition_fluctuation adds seeds 5-19
-    assert len(forum) == 4 * 2 * 5 + 15
+    assert len(forum) == 5 * 2 * 5 + 15
     assert len(lesioned) == 5 + 20  # the lesion controls of the inhibition sweeps
     assert len(scan) == 2 * 2 * 1 * 2  # rates x n_sources x weights x seeds
-    assert {run.mode for run in forum} == {
-        "poisson_input",
-        "per_neuron",
-        "poisson_group",
-        "shared_source",
-    }
+    assert {run.mode for run in forum} == set(INPUT_MODES)
+    batches = plan_batches(study)
+    assert sum(len(batch.runs) for batch in batches) == len(study.runs)
+    # One program per mode and compiled-in (rate, n_sources), per network.
+    programs = {(batch.network, batch.mode, batch.build) for batch in batches}
+    assert len(programs) == 2 * 4 + 1 + 2 + 4  # forum3 modes, poisson_count, lesioned, scan
+
+
+def test_batches_group_runs_of_one_program_in_order(default_config):
+    study = load_study(validated({**default_config, "batch_size": 3}))
+    batches = plan_batches(study)
+    assert all(1 <= len(batch.runs) <= 3 for batch in batches)
+    for batch in batches:
+        assert {build_id(study.run_config(run)) for run in batch.runs} == {batch.build}
+        assert list(batch.runs) == sorted(batch.runs)
+    names = [batch.rule_suffix for batch in batches]
+    assert len(set(names)) == len(names) and all(name.isidentifier() for name in names)
+
+
+def test_batch_size_is_left_out_of_provenance(default_config):
+    config = validated({**default_config, "batch_size": 7})
+    assert "batch_size" not in results_config(config)
+    assert results_config(config) == results_config(validated(default_config))
 
 
 @pytest.mark.parametrize(

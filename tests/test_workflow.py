@@ -7,12 +7,10 @@ import pandas as pd
 import pytest
 import xarray as xr
 import yaml
-from brian2 import ms
-from conftest import FORUM3, snakemake
+from conftest import FORUM3, snakemake, validated
 
-from spikesweep.config import RunPoint
-from spikesweep.networks import build_network
-from spikesweep.simulate import simulate
+from spikesweep.config import RunPoint, load_study
+from spikesweep.standalone import build_id, run_program
 from spikesweep.storage import iter_runs, spike_trains
 
 pytestmark = pytest.mark.workflow
@@ -43,13 +41,13 @@ TINY = {
 N_RUNS = 3 * 3 + 1 + 3  # modes, file, lesion controls
 
 
-def run_tiny(workdir, *targets, cores="2"):
+def run_tiny(workdir, *args, cores="2"):
     """Write the tiny study's config and edge list to ``workdir`` and run it."""
     (workdir / "config.yaml").write_text(yaml.safe_dump(TINY))
     pre, post = np.nonzero(FORUM3)
     edges = pd.DataFrame({"pre": pre, "post": post, "weight": np.array(FORUM3)[pre, post]})
     edges.to_csv(workdir / "edges.csv", index=False)
-    result = snakemake(workdir, "--cores", cores, *targets)
+    result = snakemake(workdir, "--cores", cores, *args)
     assert result.returncode == 0, result.stderr[-3000:]
     return workdir
 
@@ -72,13 +70,17 @@ def test_spikes_nc_holds_every_run(study):
         assert all(0 <= t.min() and t.max() < 1 for t in trains.values() if t.size)
 
 
-def test_workflow_spikes_equal_a_direct_simulation(study, model):
+def test_workflow_spikes_equal_a_direct_run_of_the_program(study):
+    """The file network's stored spikes are those of the inline forum3's program."""
     with xr.open_dataset(study / "results/tiny/spikes.nc") as spikes:
         stored = spike_trains(spikes, network="fromfile", mode="poisson_input", seed=1)
-    point = RunPoint("forum3", "poisson_input", 150.0, 1, 68.75, 1)
-    direct = simulate(
-        build_network("forum3", {"matrix": FORUM3}), model, point, 1000 * ms, 0.1 * ms
-    )
+    config = validated(TINY)
+    tiny = load_study(config, config_dir=study)
+    run = RunPoint("forum3", "poisson_input", 150.0, 1, 68.75, 1)
+    run_config = tiny.run_config(run)
+    program = study / "results/tiny/builds/forum3/mode~poisson_input" / build_id(run_config)
+    direct, _ = run_program(program, run_config)
+    assert len(direct.step) > 300  # three neurons near 112.8 Hz
     for neuron, times in stored.items():
         np.testing.assert_array_equal(times, direct.step[direct.neuron == neuron] * 1e-4)
 
@@ -103,7 +105,7 @@ def test_each_run_has_its_cost_record_and_provenance(study):
         assert cost["s"].iloc[0] > 0 and cost["max_rss"].iloc[0] > 0
     with xr.open_dataset(runs[0]) as ds:
         assert ds.attrs["command"] == "snakemake rule simulate"
-        assert ds.attrs["codegen_target"] == "cython"
+        assert ds.attrs["codegen_target"] == "cpp_standalone"
 
 
 def test_figures_regenerate_from_stored_results_byte_for_byte(study):
@@ -131,9 +133,18 @@ def test_report_contains_the_figures(study):
     assert "Q4 inhibition" in html and "Q1.3 what N does" in html
 
 
-def test_one_core_gives_the_same_data_as_two(study, tmp_path_factory):
-    """Results depend on config and seeds only, not on parallelism or job order."""
-    serial = run_tiny(tmp_path_factory.mktemp("serial"), "results/tiny/spikes.nc", cores="1")
+def test_one_core_and_one_run_per_job_give_the_same_bytes(study, tmp_path_factory):
+    """Results depend on config and seeds only, not on parallelism, job order or batching."""
+    serial = run_tiny(
+        tmp_path_factory.mktemp("serial"),
+        "results/tiny/spikes.nc",
+        "--config",
+        "batch_size=1",
+        cores="1",
+    )
+    batch_logs = list((serial / "logs/tiny/batches").rglob("*.log"))
+    assert len(batch_logs) == N_RUNS  # one job per run, against fewer by default
+    assert len(list((study / "logs/tiny/batches").rglob("*.log"))) < N_RUNS
     for name in ("spikes.nc", "rates.nc"):
         with (
             xr.open_dataset(study / "results/tiny" / name) as parallel_data,

@@ -62,8 +62,8 @@ def _equivalence(s: dict) -> list[str]:
         )
     lines += [
         "",
-        "Cost per run (median over runs; Snakemake benchmark records; the first runs of a mode "
-        "also compile its code):",
+        "Cost per run (median over runs of the simulation itself; with cpp_standalone each "
+        "structure is compiled once beforehand, see results/{study}/benchmarks/):",
         "",
     ]
     lines += ["| mode | wall time (s) | peak memory (MB) |", "|---|---|---|"]
@@ -107,9 +107,10 @@ def _independence(s: dict) -> list[str]:
         )
     lines += [
         "",
-        "Each neuron gets its own Poisson process in `poisson_input`, `per_neuron` and "
-        "`poisson_group` alike; only a source shared by all neurons (`shared_source`) makes "
-        "their spike trains dependent. 'Weakly dependent' points are significant but have a "
+        "Each neuron gets its own Poisson process in `poisson_input`, `per_neuron`, "
+        "`poisson_group` and `poisson_count` alike; only a source shared by all neurons "
+        "(`shared_source`) makes their spike trains dependent. 'Weakly dependent' points are "
+        "significant but have a "
         f"mean correlation below {_number(s['negligible_r'])}: the recurrent network's own "
         "correlations, detectable with many pairs.",
     ]

@@ -20,7 +20,9 @@ import numpy as np
 from brian2 import Hz, Quantity, ms, mV
 
 __all__ = [
+    "COMPILED_AXES",
     "DRIVE_AXES",
+    "EXECUTION_KEYS",
     "INPUT_MODES",
     "LESIONED_SUFFIX",
     "NAME_PATTERN",
@@ -31,12 +33,25 @@ __all__ = [
     "config_hash",
     "format_value",
     "load_study",
+    "results_config",
 ]
 
 logger = logging.getLogger(__name__)
 
-#: The input modes of the contract (section 3), in their canonical order.
-INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group", "shared_source")
+#: The input modes of the contract (section 3), in their canonical order, and
+#: ``poisson_count`` (ours: see :mod:`spikesweep.simulate`).
+INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group", "shared_source", "poisson_count")
+
+#: Drive axes that each input mode compiles into Brian2's generated code (a new
+#: program per value with cpp_standalone); the other axes and the seed are set
+#: per run.
+COMPILED_AXES = {
+    "poisson_input": ("rate_hz", "n_sources"),
+    "per_neuron": ("rate_hz", "n_sources"),
+    "poisson_group": ("n_sources",),
+    "shared_source": ("n_sources",),
+    "poisson_count": (),
+}
 
 #: Suffix of the lesion-control twin of a network (negative weights removed).
 LESIONED_SUFFIX = "-lesioned"
@@ -46,6 +61,11 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 
 #: The drive of a run: the grid axes of sweeps (Hz, count, mV).
 DRIVE_AXES = ("rate_hz", "n_sources", "weight_mV")
+
+
+#: Config keys that change how a study runs, never its results: left out of the
+#: provenance of datasets (see :func:`results_config`).
+EXECUTION_KEYS = ("batch_size",)
 
 
 class ConfigError(ValueError):
@@ -61,6 +81,11 @@ def format_value(value) -> str:
     ('150', '68.75', '3')
     """
     return np.format_float_positional(float(value), trim="-")
+
+
+def results_config(config: dict) -> dict:
+    """``config`` without :data:`EXECUTION_KEYS`: what a study's results depend on."""
+    return {key: value for key, value in config.items() if key not in EXECUTION_KEYS}
 
 
 def config_hash(config: dict) -> str:
@@ -152,6 +177,7 @@ class Study:
     duration_ms: float
     dt_ms: float
     codegen_target: str
+    batch_size: int
     model: dict
     networks: dict
     runs: tuple[RunPoint, ...]
@@ -173,10 +199,6 @@ class Study:
             "targets": list(run.targets) if run.targets != "all" else "all",
             "record_state": run.network in self.state_networks,
         }
-
-    def runs_by_wildcards(self) -> dict[tuple[str, ...], RunPoint]:
-        """Index the runs by their path components (for Snakemake input functions)."""
-        return {tuple(run.wildcards.values()): run for run in self.runs}
 
 
 def _network_size(source: dict) -> int | None:
@@ -361,6 +383,7 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
         duration_ms=float(config["duration_ms"]),
         dt_ms=float(config["dt_ms"]),
         codegen_target=config["codegen_target"],
+        batch_size=config["batch_size"],
         model=dict(config["model"]),
         networks=networks,
         runs=tuple(sorted(runs)),

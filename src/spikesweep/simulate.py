@@ -23,20 +23,33 @@ whether or not the neuron is refractory, exactly as ``PoissonInput`` does):
 ``shared_source``
     one ``PoissonGroup`` of ``n_sources`` sources, each reaching every driven
     neuron: identical input, the positive control for independence.
+``poisson_count``
+    ours: each step, a driven neuron gets ``weight`` times a Poisson count of
+    mean ``n_sources * rate * dt``. ``PoissonInput`` draws a binomial count
+    ``B(n_sources, rate * dt)`` whose parameters are compiled into the code;
+    here the rate is a variable, so one compiled program serves every rate
+    and ``n_sources``. The two counts differ in variance by the factor
+    ``1 - rate * dt`` (1.5 % at 150 Hz and 0.1 ms); tests/test_simulate.py
+    shows the rates to be statistically equivalent.
+
+The drive weight (and the PoissonGroup rate, and poisson_count's rate) are
+shared variables of the neurons, not constants: :func:`run_values` sets them,
+so that a compiled program runs every value (:mod:`spikesweep.standalone`).
 """
 
 import logging
-import time
 from dataclasses import dataclass
 
 import brian2
 import numpy as np
 import scipy.sparse
 from brian2 import (
+    Hz,
     Network,
     NeuronGroup,
     PoissonGroup,
     PoissonInput,
+    Quantity,
     SpikeMonitor,
     StateMonitor,
     Synapses,
@@ -48,7 +61,18 @@ from brian2 import (
 
 from spikesweep.config import INPUT_MODES, ModelParameters, RunPoint
 
-__all__ = ["SpikeTrains", "simulate", "simulate_config"]
+__all__ = [
+    "Simulation",
+    "SpikeTrains",
+    "build_simulation",
+    "driven_neurons",
+    "progress",
+    "run_point",
+    "run_values",
+    "simulate",
+    "simulate_config",
+    "spike_trains",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +113,13 @@ class SpikeTrains:
         return np.bincount(self.neuron, minlength=self.n_neurons).astype(np.int32)
 
 
-def _neurons(n: int, model: ModelParameters) -> NeuronGroup:
+def _neurons(n: int, model: ModelParameters, mode: str, targets: np.ndarray) -> NeuronGroup:
+    equations = EQUATIONS + "drive_weight : volt (shared, constant)\n"
+    if mode == "poisson_count":
+        equations += "drive_rate : Hz (shared, constant)\ndriven : 1 (constant)\n"
     neurons = NeuronGroup(
         n,
-        EQUATIONS,
+        equations,
         method="linear",
         threshold="v > v_th",
         reset="v = v_reset; g = 0*mV",
@@ -108,6 +135,10 @@ def _neurons(n: int, model: ModelParameters) -> NeuronGroup:
     )
     neurons.v = model.v_rest
     neurons.g = 0 * mV
+    if mode == "poisson_count":
+        driven = np.zeros(n)
+        driven[targets] = 1
+        neurons.driven = driven
     return neurons
 
 
@@ -128,33 +159,52 @@ def _recurrent_synapses(neurons, connectivity: scipy.sparse.csr_array, model: Mo
 
 
 def _drive(neurons, targets: np.ndarray, run: RunPoint) -> list:
-    """The Brian2 objects that deliver the run's Poisson input to ``targets``."""
-    rate, weight, n = run.rate, run.weight, run.n_sources
+    """The Brian2 objects that deliver the run's Poisson input to ``targets``.
+
+    Only the axes of ``COMPILED_AXES[run.mode]`` are used here; the others are
+    variables that :func:`run_values` sets.
+    """
+    n = run.n_sources
     if run.mode == "poisson_input":
         # One PoissonInput per stretch of consecutive targets: a single one when
         # the targets are contiguous (``targets: all``).
         return [
-            PoissonInput(neurons[a : b + 1], "v", N=n, rate=rate, weight=weight, order=k)
+            PoissonInput(
+                neurons[a : b + 1], "v", N=n, rate=run.rate, weight="drive_weight", order=k
+            )
             for k, (a, b) in enumerate(_stretches(targets))
         ]
     if run.mode == "per_neuron":
         return [
-            PoissonInput(neurons[i : i + 1], "v", N=n, rate=rate, weight=weight, order=k)
+            PoissonInput(
+                neurons[i : i + 1], "v", N=n, rate=run.rate, weight="drive_weight", order=k
+            )
             for k, i in enumerate(targets)
         ]
     if run.mode == "poisson_group":  # source k * n + s feeds target k only
         pre = np.arange(n * len(targets))
-        return _poisson_sources(neurons, rate, weight, pre, np.repeat(targets, n))
+        return _poisson_sources(neurons, pre, np.repeat(targets, n))
     if run.mode == "shared_source":  # every source feeds every target
         pre = np.repeat(np.arange(n), len(targets))
-        return _poisson_sources(neurons, rate, weight, pre, np.tile(targets, n))
+        return _poisson_sources(neurons, pre, np.tile(targets, n))
+    if run.mode == "poisson_count":
+        # Each step, driven neurons get Poisson(n_sources rate dt) events at once:
+        # the sum of n_sources Poisson processes, drawn per neuron from a rate
+        # variable instead of PoissonInput's compiled-in binomial.
+        # (run_regularly adds its runner to the neurons' contained objects.)
+        neurons.run_regularly(
+            "v += drive_weight * poisson(driven * drive_rate * dt)", when="synapses", name="drive"
+        )
+        return []
     raise ValueError(f"Unknown input mode {run.mode!r}; expected one of {INPUT_MODES}.")
 
 
-def _poisson_sources(neurons, rate, weight, pre: np.ndarray, post: np.ndarray) -> list:
-    """A ``PoissonGroup`` whose source ``pre[k]`` adds ``weight`` to ``v`` of ``post[k]``."""
-    sources = PoissonGroup(pre.max() + 1, rate, name="sources")
-    synapses = Synapses(sources, neurons, on_pre=f"v += {weight!r}", namespace={}, name="drive")
+def _poisson_sources(neurons, pre: np.ndarray, post: np.ndarray) -> list:
+    """A ``PoissonGroup`` whose source ``pre[k]`` adds the drive weight to ``v`` of ``post[k]``."""
+    sources = PoissonGroup(pre.max() + 1, 0 * Hz, name="sources")
+    synapses = Synapses(
+        sources, neurons, on_pre="v_post += drive_weight_post", namespace={}, name="drive"
+    )
     synapses.connect(i=pre, j=post)
     return [sources, synapses]
 
@@ -167,7 +217,87 @@ def _stretches(targets: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(firsts.tolist(), lasts.tolist(), strict=True))
 
 
-def _progress(label: str):
+def run_values(run: RunPoint) -> dict[str, Quantity]:
+    """The run's drive values that are variables, not compiled code.
+
+    Keys are ``"object.variable"`` names of the objects that
+    :func:`build_simulation` creates (as cpp_standalone's ``run_args`` take
+    them); together with the seed they are everything that distinguishes the
+    runs of one structure.
+    """
+    values = {"neurons.drive_weight": run.weight}
+    if run.mode in ("poisson_group", "shared_source"):
+        values["sources.rates"] = run.rate
+    if run.mode == "poisson_count":
+        values["neurons.drive_rate"] = run.n_sources * run.rate
+    return values
+
+
+@dataclass
+class Simulation:
+    """The Brian2 objects of one network structure, ready to run."""
+
+    network: Network
+    spikes: SpikeMonitor
+    state: StateMonitor | None
+
+    def set_values(self, run: RunPoint) -> None:
+        """Set the run's :func:`run_values` (runtime targets)."""
+        for key, value in run_values(run).items():
+            owner, variable = key.split(".")
+            setattr(self.network[owner], variable, value)
+
+
+def driven_neurons(run: RunPoint, n_neurons: int) -> np.ndarray:
+    """Sorted indices of the neurons that ``run`` drives."""
+    if run.targets == "all":
+        return np.arange(n_neurons)
+    targets = np.asarray(run.targets, dtype=np.int64)
+    if targets.size and (targets.min() < 0 or targets.max() >= n_neurons):
+        raise ValueError(
+            f"'targets' {run.targets} out of range for network {run.network!r} "
+            f"of {n_neurons} neurons."
+        )
+    return targets
+
+
+def build_simulation(
+    connectivity: scipy.sparse.csr_array,
+    model: ModelParameters,
+    run: RunPoint,
+    record_state: bool = False,
+) -> Simulation:
+    """Create the Brian2 objects of ``run``'s structure (run values not yet set).
+
+    The structure is the network, the input mode, the driven neurons and the
+    drive axes that the mode compiles in (``COMPILED_AXES``).
+    """
+    n = connectivity.shape[0]
+    targets = driven_neurons(run, n)
+    neurons = _neurons(n, model, run.mode, targets)
+    spikes = SpikeMonitor(neurons, name="spikes")
+    objects = [neurons, spikes, *_drive(neurons, targets, run)]
+    if connectivity.nnz:
+        objects.append(_recurrent_synapses(neurons, connectivity, model))
+    state = StateMonitor(neurons, ["v", "g"], record=True, name="state") if record_state else None
+    if state is not None:
+        objects.append(state)
+    return Simulation(Network(*objects), spikes, state)
+
+
+def spike_trains(
+    neuron: np.ndarray, time_s: np.ndarray, n_neurons: int, dt_s: float, state=None
+) -> SpikeTrains:
+    """Sort a monitor's spikes (neuron indices, times in s) into :class:`SpikeTrains`."""
+    steps = np.round(np.asarray(time_s) / dt_s).astype(np.int32)
+    neuron = np.asarray(neuron, dtype=np.int32)
+    order = np.lexsort((steps, neuron))
+    return SpikeTrains(neuron[order], steps[order], n_neurons, dt_s, state)
+
+
+def progress(label: str):
+    """A Brian2 ``report`` callable that logs the progress of a run."""
+
     def report(elapsed, completed, start, duration):
         logger.info(
             "%s: %.0f%% of %s simulated in %.1f s", label, 100 * completed, duration, elapsed
@@ -186,7 +316,7 @@ def simulate(
     codegen_target: str = "cython",
     record_state: bool = False,
 ) -> SpikeTrains:
-    """Simulate one grid point and return its spike trains.
+    """Simulate one grid point with Brian2's runtime and return its spike trains.
 
     Parameters
     ----------
@@ -199,7 +329,8 @@ def simulate(
     duration, dt : Quantity
         Simulated time and time step.
     codegen_target : {"cython", "numpy"}, optional
-        Brian2 code-generation target (default ``"cython"``).
+        Brian2 runtime code-generation target (default ``"cython"``); see
+        :mod:`spikesweep.standalone` for ``cpp_standalone``.
     record_state : bool, optional
         Record ``v`` and ``g`` of every neuron at every step (default False;
         n_neurons x n_steps x 8 bytes: for small networks only).
@@ -209,52 +340,36 @@ def simulate(
     trains : SpikeTrains
         All spikes, sorted by neuron then time.
     """
-    n = connectivity.shape[0]
-    targets = np.arange(n) if run.targets == "all" else np.asarray(run.targets, dtype=np.int64)
-    if targets.size and (targets.min() < 0 or targets.max() >= n):
-        raise ValueError(
-            f"'targets' {run.targets} out of range for network {run.network!r} of {n} neurons."
-        )
     brian2.prefs.codegen.target = codegen_target
     brian2.defaultclock.dt = dt
     brian2.seed(run.seed)
-    neurons = _neurons(n, model)
-    monitor = SpikeMonitor(neurons, name="spikes")
-    objects = [neurons, monitor, *_drive(neurons, targets, run)]
-    if connectivity.nnz:
-        objects.append(_recurrent_synapses(neurons, connectivity, model))
-    if record_state:
-        state_monitor = StateMonitor(neurons, ["v", "g"], record=True, name="state")
-        objects.append(state_monitor)
-    network = Network(*objects)
+    simulation = build_simulation(connectivity, model, run, record_state)
+    simulation.set_values(run)
     label = f"{run.network} {run.mode} seed {run.seed}"
-    started = time.perf_counter()
-    network.run(duration, namespace={}, report=_progress(label), report_period=10 * second)
-    steps = np.round(np.asarray(monitor.t_) / float(dt)).astype(np.int32)
-    neuron = np.asarray(monitor.i, dtype=np.int32)
-    order = np.lexsort((steps, neuron))
-    logger.info(
-        "%s: %d spikes in %.2f s of wall time",
-        label,
-        len(steps),
-        time.perf_counter() - started,
+    simulation.network.run(
+        duration, namespace={}, report=progress(label), report_period=10 * second
     )
     state = (
-        {name: (getattr(state_monitor, name) / mV).astype(np.float32) for name in ("v", "g")}
+        {name: (getattr(simulation.state, name) / mV).astype(np.float32) for name in ("v", "g")}
         if record_state
         else None
     )
-    return SpikeTrains(neuron[order], steps[order], n, float(dt), state)
+    spikes = simulation.spikes
+    return spike_trains(spikes.i, spikes.t_, connectivity.shape[0], float(dt), state)
+
+
+def run_point(run_config: dict) -> RunPoint:
+    """The :class:`RunPoint` of a :meth:`~spikesweep.config.Study.run_config` dict."""
+    targets = run_config["targets"]
+    return RunPoint(**run_config["point"], targets="all" if targets == "all" else tuple(targets))
 
 
 def simulate_config(run_config: dict, connectivity: scipy.sparse.csr_array) -> SpikeTrains:
     """Simulate the run that a :meth:`~spikesweep.config.Study.run_config` dict describes."""
-    targets = run_config["targets"]
-    run = RunPoint(**run_config["point"], targets="all" if targets == "all" else tuple(targets))
     return simulate(
         connectivity,
         ModelParameters.from_config(run_config["model"]),
-        run,
+        run_point(run_config),
         duration=run_config["duration_ms"] * ms,
         dt=run_config["dt_ms"] * ms,
         codegen_target=run_config["codegen_target"],

@@ -13,7 +13,7 @@ rule independence:
         bin_ms=lookup(dpath="analysis/bin_ms", within=config),
         transient_ms=lookup(dpath="analysis/transient_ms", within=config),
         alpha=lookup(dpath="analysis/alpha", within=config),
-        config=config,
+        config=RESULTS_CONFIG,
     script:
         "../scripts/analyze.py"
 
@@ -33,7 +33,7 @@ rule equivalence:
     params:
         points=get_run_points(),
         alpha=lookup(dpath="analysis/alpha", within=config),
-        config=config,
+        config=RESULTS_CONFIG,
     script:
         "../scripts/analyze.py"
 
@@ -53,7 +53,7 @@ rule input_scaling:
         model=lookup(dpath="model", within=config),
         dt_ms=lookup(dpath="dt_ms", within=config),
         alpha=lookup(dpath="analysis/alpha", within=config),
-        config=config,
+        config=RESULTS_CONFIG,
     script:
         "../scripts/analyze.py"
 
@@ -73,7 +73,7 @@ rule propagation:
         delay_ms=lookup(dpath="model/delay_ms", within=config),
         window_ms=lookup(dpath="analysis/response_window_ms", within=config),
         alpha=lookup(dpath="analysis/alpha", within=config),
-        config=config,
+        config=RESULTS_CONFIG,
     script:
         "../scripts/analyze.py"
 
@@ -91,7 +91,7 @@ rule inhibition:
         "../../envs/analyze.yaml"
     params:
         alpha=lookup(dpath="analysis/alpha", within=config),
-        config=config,
+        config=RESULTS_CONFIG,
     script:
         "../scripts/analyze.py"
 

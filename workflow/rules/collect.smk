@@ -9,6 +9,6 @@ rule collect:
     conda:
         "../../envs/collect.yaml"
     params:
-        config=config,
+        config=RESULTS_CONFIG,
     script:
         "../scripts/collect.py"

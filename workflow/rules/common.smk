@@ -1,18 +1,25 @@
 # Config validation, the study's runs, and the helpers the rules call.
 from snakemake.utils import validate
 
-from spikesweep.config import INPUT_MODES, LESIONED_SUFFIX, load_study
+from spikesweep.batches import plan_batches
+from spikesweep.config import INPUT_MODES, LESIONED_SUFFIX, load_study, results_config
 from spikesweep.figures import FIGURES as FIGURE_ANALYSES
 
 validate(config, schema="../../config/schema.yaml")
 STUDY = load_study(config)
+RESULTS_CONFIG = results_config(config)  # recorded in datasets' provenance
 RESULTS = f"results/{STUDY.name}"
 LOGS = f"logs/{STUDY.name}"
 RUN = (
     "{network}/mode~{mode}/rate_hz~{rate_hz}/n_sources~{n_sources}/"
     "weight_mV~{weight_mV}/seed~{seed}"
 )
-RUNS = STUDY.runs_by_wildcards()
+BUILD = "{network}/mode~{mode}/{build}"
+BATCHES = plan_batches(STUDY)
+# Any run of each structure, by the build's wildcards.
+BUILD_RUNS = {
+    (batch.network, batch.mode, batch.build): batch.runs[0] for batch in BATCHES
+}
 # Propagation needs recorded potentials; inhibition needs lesion controls.
 STATE_RUNS = [
     run
@@ -35,6 +42,7 @@ wildcard_constraints:
     n_sources=r"[0-9]+",
     weight_mV=r"-?[0-9.e+-]+",
     seed=r"[0-9]+",
+    build=r"[0-9a-f]{12}",
     figure="|".join(FIGURE_ANALYSES),
 
 
@@ -50,13 +58,27 @@ def get_network_files(wildcards):
     return [source["file"]] if "file" in source else []
 
 
-def get_run_config(wildcards):
-    """Everything one simulation depends on (see spikesweep.config.Study.run_config)."""
-    key = tuple(
-        wildcards[name]
-        for name in ("network", "mode", "rate_hz", "n_sources", "weight_mV", "seed")
+def get_build_run_config(wildcards):
+    """The run config of a run of the build's structure (see spikesweep.standalone)."""
+    run = BUILD_RUNS[(wildcards.network, wildcards.mode, wildcards.build)]
+    return STUDY.run_config(run)
+
+
+def get_batch_build(batch):
+    """The compiled program a batch runs ([] for Brian2's runtime targets)."""
+    if STUDY.codegen_target != "cpp_standalone":
+        return []
+    return f"{RESULTS}/builds/{BUILD}".format(
+        network=batch.network, mode=batch.mode, build=batch.build
     )
-    return STUDY.run_config(RUNS[key])
+
+
+def get_batch_files(batch, folder, extension):
+    """Per-run files of a batch under results/{study}/{folder}/, in run order."""
+    return [
+        f"{RESULTS}/{folder}/{RUN}.{extension}".format(**run.wildcards)
+        for run in batch.runs
+    ]
 
 
 def get_run_files():

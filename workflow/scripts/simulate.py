@@ -1,4 +1,4 @@
-"""Simulate one grid point and write its spike trains."""
+"""Simulate a batch of runs, writing each run's spike trains and cost."""
 
 import logging
 import sys
@@ -6,10 +6,13 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
-from spikesweep.networks import load_network  # noqa: E402
-from spikesweep.simulate import simulate_config  # noqa: E402
-from spikesweep.storage import write_run  # noqa: E402
+from spikesweep.batches import run_batch  # noqa: E402
 
-run_config = snakemake.params.run
-trains = simulate_config(run_config, load_network(snakemake.input.network))
-write_run(snakemake.output.spikes, trains, run_config, command=f"snakemake rule {snakemake.rule}")
+run_batch(
+    snakemake.params.runs,
+    snakemake.output.spikes,
+    snakemake.output.costs,
+    snakemake.input.network,
+    snakemake.input.get("build") or None,
+    command="snakemake rule simulate",  # the same whatever batch runs it
+)

@@ -1,10 +1,12 @@
 """Equivalence of input modes (forum question 1): same rates, different cost.
 
 For every network and drive, the output rates of driven neurons (one sample
-per neuron and seed, on the seeds both modes ran) under ``per_neuron`` and
-``poisson_group`` are compared with those under ``poisson_input``. The cost
-of each mode is the median wall time and peak memory of its runs (the first
-runs of a mode also pay Brian2's Cython compilation). A comparison is
+per neuron and seed, on the seeds both modes ran) under ``per_neuron``,
+``poisson_group`` and ``poisson_count`` are compared with those under
+``poisson_input``. The cost of each mode is the median wall time and peak
+memory of its runs (with cpp_standalone: the compiled program's process;
+with Brian2's runtime: the batch process, whose first runs also pay the
+Cython compilation). A comparison is
 
 - ``different`` when a two-sample Kolmogorov-Smirnov test of the rate
   distributions rejects (Benjamini-Hochberg across comparisons at ``alpha``);
@@ -29,7 +31,7 @@ from spikesweep.storage import driven_rates
 __all__ = ["REFERENCE_MODE", "equivalence", "read_costs"]
 
 REFERENCE_MODE = "poisson_input"
-COMPARED_MODES = ("per_neuron", "poisson_group")
+COMPARED_MODES = ("per_neuron", "poisson_group", "poisson_count")
 
 
 def read_costs(paths, points: list[dict]) -> pd.DataFrame:
@@ -133,8 +135,8 @@ def equivalence(
     )
     summary = {
         "analysis": "equivalence",
-        "question": "Do per_neuron (the forum's loop) and poisson_group give the same rates "
-        "as one PoissonInput on the group?",
+        "question": "Do per_neuron (the forum's loop), poisson_group and poisson_count give "
+        "the same rates as one PoissonInput on the group?",
         "verdict": verdict,
         "test": "two-sample Kolmogorov-Smirnov on per-neuron, per-seed rates of driven "
         "neurons (Benjamini-Hochberg across comparisons); equivalence by TOST: the "

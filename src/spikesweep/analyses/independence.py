@@ -56,7 +56,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Modes whose inputs are independent across neurons by construction.
-INDEPENDENT_INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group")
+INDEPENDENT_INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group", "poisson_count")
 POINT_COORDS = tuple(name for name in GRID_COORDS if name != "seed")
 
 

@@ -1,0 +1,121 @@
+"""A study's runs in batches: one job runs many simulations of one structure.
+
+Runs are grouped by their structure (:func:`~spikesweep.standalone.build_id`:
+what cpp_standalone compiles into one program) and cut, in the study's order,
+into batches of at most ``batch_size`` runs. A batch is one Snakemake job (one
+cluster job on SLURM): it pays Python's and Brian2's start-up once, then runs
+each simulation and writes its own run file and cost record. A run's spikes
+do not depend on the batch it lands in.
+"""
+
+import itertools
+import logging
+import re
+import resource
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from spikesweep.config import RunPoint, Study
+from spikesweep.networks import load_network
+from spikesweep.simulate import simulate_config
+from spikesweep.standalone import RunCost, build_id, run_program
+from spikesweep.storage import atomic_path, write_run
+
+__all__ = ["Batch", "plan_batches", "run_batch", "write_cost"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Consecutive runs of one structure, simulated by one job."""
+
+    network: str
+    mode: str
+    build: str
+    index: int
+    runs: tuple[RunPoint, ...]
+
+    @property
+    def name(self) -> str:
+        """Path-like name: ``{network}/mode~{mode}/{build}/batch~{index}``."""
+        return f"{self.network}/mode~{self.mode}/{self.build}/batch~{self.index}"
+
+    @property
+    def rule_suffix(self) -> str:
+        """The name as an identifier (for the batch's Snakemake rule)."""
+        return re.sub(r"\W", "_", f"{self.network}_{self.mode}_{self.build}_{self.index}")
+
+
+def plan_batches(study: Study) -> list[Batch]:
+    """Group ``study.runs`` by structure and cut them into ``study.batch_size`` runs."""
+    by_build: dict[tuple[str, str, str], list[RunPoint]] = {}
+    for run in study.runs:
+        key = (run.network, run.mode, build_id(study.run_config(run)))
+        by_build.setdefault(key, []).append(run)
+    return [
+        Batch(*key, index, tuple(runs))
+        for key, all_runs in sorted(by_build.items())
+        for index, runs in enumerate(itertools.batched(all_runs, study.batch_size, strict=False))
+    ]
+
+
+def write_cost(path: str | Path, cost: RunCost) -> None:
+    """Write a run's cost as a one-row TSV with Snakemake's benchmark columns ``s``, ``max_rss``."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(f"s\tmax_rss\n{cost.wall_s:.4f}\t{cost.max_rss_mb:.2f}\n")
+
+
+def run_batch(
+    run_configs: list[dict],
+    spikes_paths: list[str],
+    cost_paths: list[str],
+    network_path: str | Path,
+    build_dir: str | Path | None,
+    command: str,
+) -> None:
+    """Simulate a batch, writing each run's file and cost as soon as it is done.
+
+    Parameters
+    ----------
+    run_configs : list of dict
+        :meth:`~spikesweep.config.Study.run_config` of each run, one structure.
+    spikes_paths, cost_paths : list of str
+        Where each run's NetCDF file and cost TSV go.
+    network_path : str or Path
+        The network's ``.npz`` (read by the runtime targets only).
+    build_dir : str or Path or None
+        The structure's compiled program (cpp_standalone), or None to simulate
+        with Brian2's runtime (``codegen_target`` cython or numpy).
+    command : str
+        Recorded in each file's provenance.
+    """
+    connectivity = None if build_dir else load_network(network_path)
+    for k, (run_config, spikes_path, cost_path) in enumerate(
+        zip(run_configs, spikes_paths, cost_paths, strict=True), start=1
+    ):
+        if build_dir:
+            trains, cost = run_program(build_dir, run_config)
+        else:
+            started = time.perf_counter()
+            trains = simulate_config(run_config, connectivity)
+            # The batch process's peak so far: Brian2's runtime shares the process.
+            peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            cost = RunCost(time.perf_counter() - started, peak_mb)
+        write_run(spikes_path, trains, run_config, command)
+        write_cost(cost_path, cost)
+        point = run_config["point"]
+        logger.info(
+            "run %d/%d: %s %s rate_hz=%g n_sources=%d weight_mV=%g seed %d: %d spikes in %.2f s",
+            k,
+            len(run_configs),
+            point["network"],
+            point["mode"],
+            point["rate_hz"],
+            point["n_sources"],
+            point["weight_mV"],
+            point["seed"],
+            len(trains.step),
+            cost.wall_s,
+        )

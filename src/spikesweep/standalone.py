@@ -1,0 +1,237 @@
+"""Compile once, run many: Brian2's cpp_standalone device as the simulation engine.
+
+A *structure* is everything Brian2 compiles into a program: the network, the
+model, duration and time step, the driven neurons, whether state is recorded,
+the input mode and the drive axes the mode compiles in
+(:data:`~spikesweep.config.COMPILED_AXES`). :func:`build_program` generates
+and compiles a structure's program once; :func:`run_program` runs it for one
+run, passing the run's :func:`~spikesweep.simulate.run_values` on the command
+line (``name=value`` in SI units, as ``device.run(run_args=...)`` does) and its
+seed in the environment variable :data:`SEED_VARIABLE`, read by code inserted
+before the simulation. A run's spikes therefore depend on its structure,
+values and seed only: not on which job or batch runs it.
+
+Each run writes Brian2's result files into its own scratch folder (in
+``$TMPDIR``), which is deleted as soon as the spikes are read.
+"""
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import brian2
+import numpy as np
+import scipy.sparse
+from brian2 import ms, second
+
+from spikesweep.config import COMPILED_AXES, ModelParameters, config_hash
+from spikesweep.simulate import SpikeTrains, build_simulation, run_point, run_values, spike_trains
+
+__all__ = [
+    "COMPILE_FLAGS",
+    "MANIFEST",
+    "SEED_VARIABLE",
+    "RunCost",
+    "build_config",
+    "build_id",
+    "build_program",
+    "run_program",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Environment variable that carries a run's seed into the compiled program.
+SEED_VARIABLE = "SPIKESWEEP_SEED"
+
+#: Brian2's default GCC flags without ``-march=native``: a program is built once
+#: and may run on any node of a cluster.
+COMPILE_FLAGS = ["-w", "-O3", "-ffast-math", "-fno-finite-math-only", "-std=c++17"]
+
+#: File in a build folder naming the result files a run's spikes are read from.
+MANIFEST = "spikesweep-build.json"
+
+# Seeds Brian2's generator as brian2.seed(seed) would, from the environment.
+_SEED_CODE = f"""
+{{
+    const char *_seed = std::getenv("{SEED_VARIABLE}");
+    if (_seed == nullptr) {{
+        std::cerr << "{SEED_VARIABLE} is not set" << std::endl;
+        std::exit(2);
+    }}
+    brian::_random_generators[0].seed(std::stoull(_seed));
+}}
+"""
+
+#: Result file holding the program's peak resident memory (kB, Linux only). Read
+#: from /proc: the rusage of a child of Python would include Python's memory.
+_PEAK_RSS_FILE = "peak_rss_kb"
+_PEAK_RSS_CODE = f"""
+{{
+    std::ifstream _status("/proc/self/status");
+    std::ofstream _peak(brian::results_dir + "{_PEAK_RSS_FILE}");
+    std::string _line;
+    while (std::getline(_status, _line))
+        if (_line.rfind("VmHWM:", 0) == 0) _peak << _line.substr(6) << std::endl;
+}}
+"""
+
+
+@dataclass(frozen=True)
+class RunCost:
+    """What one run cost: wall time (s) and peak resident memory (MB) of its process."""
+
+    wall_s: float
+    max_rss_mb: float
+
+
+def build_config(run_config: dict) -> dict:
+    """The part of a run config that is compiled in: its structure.
+
+    ``run_config`` is a :meth:`~spikesweep.config.Study.run_config` dict; the
+    result drops the seed and the drive axes the mode sets per run.
+    """
+    point = run_config["point"]
+    compiled = {axis: point[axis] for axis in COMPILED_AXES[point["mode"]]}
+    return {
+        **run_config,
+        "point": {"network": point["network"], "mode": point["mode"], **compiled},
+    }
+
+
+def build_id(run_config: dict) -> str:
+    """A short name for the structure of a run (12 hex digits of its hash)."""
+    return config_hash(build_config(run_config))[:12]
+
+
+def build_program(
+    run_config: dict, connectivity: scipy.sparse.csr_array, directory: str | Path, jobs: int = 1
+) -> None:
+    """Generate and compile the program of ``run_config``'s structure into ``directory``.
+
+    The program is built in a temporary sibling folder that is renamed when
+    complete, so ``directory`` is either absent or a working build. Call once
+    per process: Brian2's standalone device builds one project per process.
+
+    Parameters
+    ----------
+    run_config : dict
+        Any run of the structure (its run values become the program's defaults).
+    connectivity : csr_array, shape (n, n)
+        The network's weights, multiples of ``weight_per_synapse_mV``.
+    directory : str or Path
+        Where the build goes (must not exist).
+    jobs : int, optional
+        Parallel compiler processes (``make -j``).
+    """
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
+    try:
+        brian2.set_device("cpp_standalone", directory=str(tmp), build_on_run=False)
+        brian2.prefs.codegen.cpp.extra_compile_args_gcc = COMPILE_FLAGS
+        make_args = [f"-j{jobs}"]
+        if shutil.which("ccache"):  # identical sources (brianlib, ...) across builds
+            make_args.append("CXX=ccache g++")
+        brian2.prefs.devices.cpp_standalone.extra_make_args_unix = make_args
+        brian2.defaultclock.dt = run_config["dt_ms"] * ms
+        run = run_point(run_config)
+        simulation = build_simulation(
+            connectivity,
+            ModelParameters.from_config(run_config["model"]),
+            run,
+            record_state=run_config["record_state"],
+        )
+        simulation.set_values(run)
+        brian2.device.insert_code("main", _SEED_CODE)
+        brian2.device.insert_code("after_end", _PEAK_RSS_CODE)
+        simulation.network.run(
+            run_config["duration_ms"] * ms, namespace={}, report="stdout", report_period=10 * second
+        )
+        started = time.perf_counter()
+        brian2.device.build(directory=str(tmp), compile=True, run=False)
+        logger.info("compiled %s in %.1f s", directory, time.perf_counter() - started)
+        monitors = {
+            "spike_neuron": (simulation.spikes, "i"),
+            "spike_time": (simulation.spikes, "t"),
+        }
+        if simulation.state is not None:
+            monitors.update({"v": (simulation.state, "v"), "g": (simulation.state, "g")})
+        manifest = {
+            "build": build_config(run_config),
+            "n_neurons": connectivity.shape[0],
+            "run_values": sorted(run_values(run)),
+            "files": {
+                name: brian2.device.get_array_filename(owner.variables[variable])
+                for name, (owner, variable) in monitors.items()
+            },
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        shutil.rmtree(tmp / "results", ignore_errors=True)
+        os.replace(tmp, directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _peak_rss_mb(results: Path) -> float:
+    """The program's peak resident memory (MB), NaN where /proc is unavailable."""
+    peak = results / _PEAK_RSS_FILE
+    return float(peak.read_text().split()[0]) / 1024 if peak.is_file() else float("nan")
+
+
+def run_program(directory: str | Path, run_config: dict) -> tuple[SpikeTrains, RunCost]:
+    """Run one run with the program of its structure, built in ``directory``.
+
+    Returns its spike trains and its cost (the compiled program's process
+    only: no Python start-up).
+    """
+    directory = Path(directory).resolve()
+    manifest = json.loads((directory / MANIFEST).read_text())
+    if manifest["build"] != build_config(run_config):
+        raise ValueError(f"{directory} was built for another structure than {run_config['point']}.")
+    run = run_point(run_config)
+    values = run_values(run)
+    if sorted(values) != manifest["run_values"]:
+        raise ValueError(f"{directory} takes {manifest['run_values']}, not {sorted(values)}.")
+    arguments = [f"{name}={float(value)!r}" for name, value in values.items()]
+    env = {**os.environ, SEED_VARIABLE: str(run.seed)}
+    n_neurons, dt_s = manifest["n_neurons"], run_config["dt_ms"] / 1000
+    files = manifest["files"]
+    with tempfile.TemporaryDirectory(prefix="spikesweep-run-") as scratch:
+        results = Path(scratch)
+        started = time.perf_counter()
+        process = subprocess.run(
+            [str(directory / "main"), "--results_dir", f"{results}/", *arguments],
+            cwd=directory,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if process.returncode != 0:
+            raise RuntimeError(
+                f"{directory / 'main'} {' '.join(arguments)} failed with exit status "
+                f"{process.returncode}:\n{(process.stdout + process.stderr)[-2000:]}"
+            )
+        cost = RunCost(time.perf_counter() - started, _peak_rss_mb(results))
+        state = None
+        if "v" in files:
+            state = {
+                name: (np.fromfile(results / files[name]).reshape(-1, n_neurons).T * 1000).astype(
+                    np.float32
+                )
+                for name in ("v", "g")
+            }
+        trains = spike_trains(
+            np.fromfile(results / files["spike_neuron"], dtype=np.int32),
+            np.fromfile(results / files["spike_time"]),
+            n_neurons,
+            dt_s,
+            state,
+        )
+    return trains, cost
