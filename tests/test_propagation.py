@@ -6,8 +6,8 @@ import xarray as xr
 
 from spikesweep.analyses.propagation import propagation
 from spikesweep.config import RunPoint
-from spikesweep.simulate import SpikeTrains
 from spikesweep.storage import write_run
+from spikesweep.trains import SpikeTrains
 
 N_STEPS, DELAY, TAU = 10_000, 18, 50  # steps of 0.1 ms
 # 0 -> 1 excitatory, 1 -> 2 inhibitory, nothing into 0.

@@ -8,8 +8,8 @@ import pytest
 import xarray as xr
 
 from spikesweep.config import RunPoint
-from spikesweep.simulate import SpikeTrains
 from spikesweep.storage import atomic_path, collect, iter_runs, spike_trains, write_run
+from spikesweep.trains import SpikeTrains
 
 DT_S = 1e-4
 

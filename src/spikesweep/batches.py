@@ -8,21 +8,25 @@ each simulation and writes its own run file and cost record. A run's spikes
 do not depend on the batch it lands in.
 """
 
+import functools
 import itertools
 import logging
 import re
 import resource
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from spikesweep.config import RunPoint, Study
-from spikesweep.networks import load_network
-from spikesweep.simulate import simulate_config
 from spikesweep.standalone import RunCost, build_id, run_program
 from spikesweep.storage import atomic_path, write_run
+from spikesweep.trains import SpikeTrains
 
-__all__ = ["Batch", "plan_batches", "run_batch", "write_cost"]
+__all__ = ["Batch", "plan_batches", "run_batch", "runner", "write_cost"]
+
+#: Simulates one run (a Study.run_config dict): its spike trains and cost.
+Runner = Callable[[dict], tuple[SpikeTrains, RunCost]]
 
 logger = logging.getLogger(__name__)
 
@@ -67,12 +71,40 @@ def write_cost(path: str | Path, cost: RunCost) -> None:
         tmp.write_text(f"s\tmax_rss\n{cost.wall_s:.4f}\t{cost.max_rss_mb:.2f}\n")
 
 
+def _simulate_in_process(connectivity, run_config: dict) -> tuple[SpikeTrains, RunCost]:
+    from spikesweep.simulate import simulate_config
+
+    started = time.perf_counter()
+    trains = simulate_config(run_config, connectivity)
+    # The batch process's peak so far: Brian2's runtime shares the process.
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return trains, RunCost(time.perf_counter() - started, peak_mb)
+
+
+def runner(build_dir: str | Path | None, network_path: str | Path) -> Runner:
+    """How a batch simulates a run: the structure's compiled program, or Brian2's runtime.
+
+    Parameters
+    ----------
+    build_dir : str or Path or None
+        The structure's program (cpp_standalone), or None for the runtime
+        targets (``codegen_target`` cython or numpy).
+    network_path : str or Path
+        The network's ``.npz`` (read by the runtime targets only).
+    """
+    if build_dir:
+        return functools.partial(run_program, build_dir)
+    # Imported here: a batch of compiled runs needs neither Brian2 nor pandas.
+    from spikesweep.networks import load_network
+
+    return functools.partial(_simulate_in_process, load_network(network_path))
+
+
 def run_batch(
     run_configs: list[dict],
     spikes_paths: list[str],
     cost_paths: list[str],
-    network_path: str | Path,
-    build_dir: str | Path | None,
+    simulate_run: Runner,
     command: str,
 ) -> None:
     """Simulate a batch, writing each run's file and cost as soon as it is done.
@@ -83,26 +115,15 @@ def run_batch(
         :meth:`~spikesweep.config.Study.run_config` of each run, one structure.
     spikes_paths, cost_paths : list of str
         Where each run's NetCDF file and cost TSV go.
-    network_path : str or Path
-        The network's ``.npz`` (read by the runtime targets only).
-    build_dir : str or Path or None
-        The structure's compiled program (cpp_standalone), or None to simulate
-        with Brian2's runtime (``codegen_target`` cython or numpy).
+    simulate_run : callable
+        Simulates a run (see :func:`runner`).
     command : str
         Recorded in each file's provenance.
     """
-    connectivity = None if build_dir else load_network(network_path)
     for k, (run_config, spikes_path, cost_path) in enumerate(
         zip(run_configs, spikes_paths, cost_paths, strict=True), start=1
     ):
-        if build_dir:
-            trains, cost = run_program(build_dir, run_config)
-        else:
-            started = time.perf_counter()
-            trains = simulate_config(run_config, connectivity)
-            # The batch process's peak so far: Brian2's runtime shares the process.
-            peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            cost = RunCost(time.perf_counter() - started, peak_mb)
+        trains, cost = simulate_run(run_config)
         write_run(spikes_path, trains, run_config, command)
         write_cost(cost_path, cost)
         point = run_config["point"]

@@ -1,8 +1,9 @@
 """A study's configuration: semantic checks, units, and the runs it implies.
 
 The YAML config holds plain numbers whose units are in the key names and in
-``config/schema.yaml``; this module is the only place where they become Brian2
-quantities. Structural checks (types, unknown keys, defaults) are done by the
+``config/schema.yaml``; they stay plain numbers here (no Brian2 import, so that
+the workflow and batch jobs start fast) and become Brian2 quantities in
+:mod:`spikesweep.simulate`. Structural checks (types, unknown keys, defaults) are done by the
 JSON schema before :func:`load_study` sees the config; here we check what a
 schema cannot express and expand the sweeps into one :class:`RunPoint` per
 simulation.
@@ -17,7 +18,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from brian2 import Hz, Quantity, ms, mV
 
 __all__ = [
     "COMPILED_AXES",
@@ -27,13 +27,13 @@ __all__ = [
     "LESIONED_SUFFIX",
     "NAME_PATTERN",
     "ConfigError",
-    "ModelParameters",
     "RunPoint",
     "Study",
     "config_hash",
     "format_value",
     "load_study",
     "results_config",
+    "run_values",
 ]
 
 logger = logging.getLogger(__name__)
@@ -94,38 +94,6 @@ def config_hash(config: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class ModelParameters:
-    """Parameters of the leaky integrate-and-fire model (Shiu et al. 2023).
-
-    All values are Brian2 quantities; build them from the config with
-    :meth:`from_config`.
-    """
-
-    v_rest: Quantity
-    v_reset: Quantity
-    v_th: Quantity
-    tau_m: Quantity
-    tau_syn: Quantity
-    refractory: Quantity
-    delay: Quantity
-    weight_per_synapse: Quantity
-
-    @classmethod
-    def from_config(cls, model: dict) -> "ModelParameters":
-        """Convert the ``model`` config section (``*_mV``, ``*_ms`` keys) to quantities."""
-        return cls(
-            v_rest=model["v_rest_mV"] * mV,
-            v_reset=model["v_reset_mV"] * mV,
-            v_th=model["v_th_mV"] * mV,
-            tau_m=model["tau_m_ms"] * ms,
-            tau_syn=model["tau_syn_ms"] * ms,
-            refractory=model["refractory_ms"] * ms,
-            delay=model["delay_ms"] * ms,
-            weight_per_synapse=model["weight_per_synapse_mV"] * mV,
-        )
-
-
 @dataclass(frozen=True, order=True)
 class RunPoint:
     """One simulation: a network, an input mode, a drive and a seed.
@@ -154,19 +122,32 @@ class RunPoint:
             "seed": str(self.seed),
         }
 
-    @property
-    def rate(self) -> Quantity:
-        """Rate of each Poisson source."""
-        return self.rate_hz * Hz
-
-    @property
-    def weight(self) -> Quantity:
-        """Jump in membrane potential per input event."""
-        return self.weight_mV * mV
-
     def coords(self) -> dict:
         """The grid coordinates of this run (no targets), JSON-able."""
         return {k: v for k, v in asdict(self).items() if k != "targets"}
+
+    @classmethod
+    def from_run_config(cls, run_config: dict) -> "RunPoint":
+        """The run a :meth:`Study.run_config` dict describes."""
+        targets = run_config["targets"]
+        return cls(**run_config["point"], targets="all" if targets == "all" else tuple(targets))
+
+
+def run_values(run: RunPoint) -> dict[str, float]:
+    """The drive values of ``run`` that are set per run, not compiled in (SI units: V, Hz).
+
+    Keys are ``"object.variable"`` names of the Brian2 objects that
+    :func:`spikesweep.simulate.build_simulation` creates (as cpp_standalone's
+    ``run_args`` take them). With the seed, they are all that distinguishes
+    the runs of one structure: the axes of ``COMPILED_AXES[run.mode]`` are
+    compiled in.
+    """
+    values = {"neurons.drive_weight": run.weight_mV * 1e-3}
+    if run.mode in ("poisson_group", "shared_source"):
+        values["sources.rates"] = run.rate_hz
+    if run.mode == "poisson_count":
+        values["neurons.drive_rate"] = run.n_sources * run.rate_hz
+    return values
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,8 @@ whether or not the neuron is refractory, exactly as ``PoissonInput`` does):
 
 The drive weight (and the PoissonGroup rate, and poisson_count's rate) are
 shared variables of the neurons, not constants: :func:`run_values` sets them,
-so that a compiled program runs every value (:mod:`spikesweep.standalone`).
+so that a compiled program runs every value (:mod:`spikesweep.standalone`);
+:func:`spikesweep.config.run_values` lists them.
 """
 
 import logging
@@ -59,19 +60,17 @@ from brian2 import (
     second,
 )
 
-from spikesweep.config import INPUT_MODES, ModelParameters, RunPoint
+from spikesweep.config import INPUT_MODES, RunPoint, run_values
+from spikesweep.trains import SpikeTrains
 
 __all__ = [
+    "ModelParameters",
     "Simulation",
-    "SpikeTrains",
     "build_simulation",
     "driven_neurons",
     "progress",
-    "run_point",
-    "run_values",
     "simulate",
     "simulate_config",
-    "spike_trains",
 ]
 
 logger = logging.getLogger(__name__)
@@ -83,34 +82,35 @@ dg/dt = -g / tau_syn             : volt (unless refractory)
 
 
 @dataclass(frozen=True)
-class SpikeTrains:
-    """The spikes of one run, sorted by neuron, then time.
+class ModelParameters:
+    """Parameters of the leaky integrate-and-fire model (Shiu et al. 2023).
 
-    Attributes
-    ----------
-    neuron : ndarray of int32, shape (n_spikes,)
-        Index of the neuron that fired.
-    step : ndarray of int32, shape (n_spikes,)
-        Time step of the spike; its time is ``step * dt_s`` seconds.
-    n_neurons : int
-        Size of the network (neurons that never fired included).
-    dt_s : float
-        Simulation time step in seconds.
-    state : dict of str to ndarray, optional
-        Recorded ``v`` and ``g`` in mV, float32, shape (n_neurons, n_steps),
-        at the start of each step; ``None`` when not recorded.
+    All values are Brian2 quantities; build them from the ``model`` config
+    section with :meth:`from_config`.
     """
 
-    neuron: np.ndarray
-    step: np.ndarray
-    n_neurons: int
-    dt_s: float
-    state: dict | None = None
+    v_rest: Quantity
+    v_reset: Quantity
+    v_th: Quantity
+    tau_m: Quantity
+    tau_syn: Quantity
+    refractory: Quantity
+    delay: Quantity
+    weight_per_synapse: Quantity
 
-    @property
-    def counts(self) -> np.ndarray:
-        """Spikes per neuron, shape (n_neurons,)."""
-        return np.bincount(self.neuron, minlength=self.n_neurons).astype(np.int32)
+    @classmethod
+    def from_config(cls, model: dict) -> "ModelParameters":
+        """Convert the ``model`` config section (``*_mV``, ``*_ms`` keys) to quantities."""
+        return cls(
+            v_rest=model["v_rest_mV"] * mV,
+            v_reset=model["v_reset_mV"] * mV,
+            v_th=model["v_th_mV"] * mV,
+            tau_m=model["tau_m_ms"] * ms,
+            tau_syn=model["tau_syn_ms"] * ms,
+            refractory=model["refractory_ms"] * ms,
+            delay=model["delay_ms"] * ms,
+            weight_per_synapse=model["weight_per_synapse_mV"] * mV,
+        )
 
 
 def _neurons(n: int, model: ModelParameters, mode: str, targets: np.ndarray) -> NeuronGroup:
@@ -170,14 +170,14 @@ def _drive(neurons, targets: np.ndarray, run: RunPoint) -> list:
         # the targets are contiguous (``targets: all``).
         return [
             PoissonInput(
-                neurons[a : b + 1], "v", N=n, rate=run.rate, weight="drive_weight", order=k
+                neurons[a : b + 1], "v", N=n, rate=run.rate_hz * Hz, weight="drive_weight", order=k
             )
             for k, (a, b) in enumerate(_stretches(targets))
         ]
     if run.mode == "per_neuron":
         return [
             PoissonInput(
-                neurons[i : i + 1], "v", N=n, rate=run.rate, weight="drive_weight", order=k
+                neurons[i : i + 1], "v", N=n, rate=run.rate_hz * Hz, weight="drive_weight", order=k
             )
             for k, i in enumerate(targets)
         ]
@@ -217,22 +217,6 @@ def _stretches(targets: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(firsts.tolist(), lasts.tolist(), strict=True))
 
 
-def run_values(run: RunPoint) -> dict[str, Quantity]:
-    """The run's drive values that are variables, not compiled code.
-
-    Keys are ``"object.variable"`` names of the objects that
-    :func:`build_simulation` creates (as cpp_standalone's ``run_args`` take
-    them); together with the seed they are everything that distinguishes the
-    runs of one structure.
-    """
-    values = {"neurons.drive_weight": run.weight}
-    if run.mode in ("poisson_group", "shared_source"):
-        values["sources.rates"] = run.rate
-    if run.mode == "poisson_count":
-        values["neurons.drive_rate"] = run.n_sources * run.rate
-    return values
-
-
 @dataclass
 class Simulation:
     """The Brian2 objects of one network structure, ready to run."""
@@ -242,10 +226,10 @@ class Simulation:
     state: StateMonitor | None
 
     def set_values(self, run: RunPoint) -> None:
-        """Set the run's :func:`run_values` (runtime targets)."""
+        """Set the run's :func:`~spikesweep.config.run_values` (given in SI units)."""
         for key, value in run_values(run).items():
             owner, variable = key.split(".")
-            setattr(self.network[owner], variable, value)
+            setattr(self.network[owner], f"{variable}_", value)  # "v_": without units
 
 
 def driven_neurons(run: RunPoint, n_neurons: int) -> np.ndarray:
@@ -283,16 +267,6 @@ def build_simulation(
     if state is not None:
         objects.append(state)
     return Simulation(Network(*objects), spikes, state)
-
-
-def spike_trains(
-    neuron: np.ndarray, time_s: np.ndarray, n_neurons: int, dt_s: float, state=None
-) -> SpikeTrains:
-    """Sort a monitor's spikes (neuron indices, times in s) into :class:`SpikeTrains`."""
-    steps = np.round(np.asarray(time_s) / dt_s).astype(np.int32)
-    neuron = np.asarray(neuron, dtype=np.int32)
-    order = np.lexsort((steps, neuron))
-    return SpikeTrains(neuron[order], steps[order], n_neurons, dt_s, state)
 
 
 def progress(label: str):
@@ -355,13 +329,7 @@ def simulate(
         else None
     )
     spikes = simulation.spikes
-    return spike_trains(spikes.i, spikes.t_, connectivity.shape[0], float(dt), state)
-
-
-def run_point(run_config: dict) -> RunPoint:
-    """The :class:`RunPoint` of a :meth:`~spikesweep.config.Study.run_config` dict."""
-    targets = run_config["targets"]
-    return RunPoint(**run_config["point"], targets="all" if targets == "all" else tuple(targets))
+    return SpikeTrains.from_monitor(spikes.i, spikes.t_, connectivity.shape[0], float(dt), state)
 
 
 def simulate_config(run_config: dict, connectivity: scipy.sparse.csr_array) -> SpikeTrains:
@@ -369,7 +337,7 @@ def simulate_config(run_config: dict, connectivity: scipy.sparse.csr_array) -> S
     return simulate(
         connectivity,
         ModelParameters.from_config(run_config["model"]),
-        run_point(run_config),
+        RunPoint.from_run_config(run_config),
         duration=run_config["duration_ms"] * ms,
         dt=run_config["dt_ms"] * ms,
         codegen_target=run_config["codegen_target"],

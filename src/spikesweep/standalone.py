@@ -5,14 +5,16 @@ model, duration and time step, the driven neurons, whether state is recorded,
 the input mode and the drive axes the mode compiles in
 (:data:`~spikesweep.config.COMPILED_AXES`). :func:`build_program` generates
 and compiles a structure's program once; :func:`run_program` runs it for one
-run, passing the run's :func:`~spikesweep.simulate.run_values` on the command
+run, passing the run's :func:`~spikesweep.config.run_values` on the command
 line (``name=value`` in SI units, as ``device.run(run_args=...)`` does) and its
 seed in the environment variable :data:`SEED_VARIABLE`, read by code inserted
 before the simulation. A run's spikes therefore depend on its structure,
 values and seed only: not on which job or batch runs it.
 
 Each run writes Brian2's result files into its own scratch folder (in
-``$TMPDIR``), which is deleted as soon as the spikes are read.
+``$TMPDIR``), which is deleted as soon as the spikes are read. Running a
+program needs NumPy only: Brian2 is imported to build, so that a batch job
+does not pay its import (seconds) for runs of a fraction of a second.
 """
 
 import json
@@ -25,13 +27,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import brian2
 import numpy as np
 import scipy.sparse
-from brian2 import ms, second
 
-from spikesweep.config import COMPILED_AXES, ModelParameters, config_hash
-from spikesweep.simulate import SpikeTrains, build_simulation, run_point, run_values, spike_trains
+from spikesweep.config import COMPILED_AXES, RunPoint, config_hash, run_values
+from spikesweep.trains import SpikeTrains
 
 __all__ = [
     "COMPILE_FLAGS",
@@ -129,6 +129,10 @@ def build_program(
     jobs : int, optional
         Parallel compiler processes (``make -j``).
     """
+    import brian2
+
+    from spikesweep.simulate import ModelParameters, build_simulation
+
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
@@ -139,8 +143,8 @@ def build_program(
         if shutil.which("ccache"):  # identical sources (brianlib, ...) across builds
             make_args.append("CXX=ccache g++")
         brian2.prefs.devices.cpp_standalone.extra_make_args_unix = make_args
-        brian2.defaultclock.dt = run_config["dt_ms"] * ms
-        run = run_point(run_config)
+        brian2.defaultclock.dt = run_config["dt_ms"] * brian2.ms
+        run = RunPoint.from_run_config(run_config)
         simulation = build_simulation(
             connectivity,
             ModelParameters.from_config(run_config["model"]),
@@ -151,7 +155,10 @@ def build_program(
         brian2.device.insert_code("main", _SEED_CODE)
         brian2.device.insert_code("after_end", _PEAK_RSS_CODE)
         simulation.network.run(
-            run_config["duration_ms"] * ms, namespace={}, report="stdout", report_period=10 * second
+            run_config["duration_ms"] * brian2.ms,
+            namespace={},
+            report="stdout",
+            report_period=10 * brian2.second,
         )
         started = time.perf_counter()
         brian2.device.build(directory=str(tmp), compile=True, run=False)
@@ -195,11 +202,11 @@ def run_program(directory: str | Path, run_config: dict) -> tuple[SpikeTrains, R
     manifest = json.loads((directory / MANIFEST).read_text())
     if manifest["build"] != build_config(run_config):
         raise ValueError(f"{directory} was built for another structure than {run_config['point']}.")
-    run = run_point(run_config)
+    run = RunPoint.from_run_config(run_config)
     values = run_values(run)
     if sorted(values) != manifest["run_values"]:
         raise ValueError(f"{directory} takes {manifest['run_values']}, not {sorted(values)}.")
-    arguments = [f"{name}={float(value)!r}" for name, value in values.items()]
+    arguments = [f"{name}={value!r}" for name, value in values.items()]
     env = {**os.environ, SEED_VARIABLE: str(run.seed)}
     n_neurons, dt_s = manifest["n_neurons"], run_config["dt_ms"] / 1000
     files = manifest["files"]
@@ -227,7 +234,7 @@ def run_program(directory: str | Path, run_config: dict) -> tuple[SpikeTrains, R
                 )
                 for name in ("v", "g")
             }
-        trains = spike_trains(
+        trains = SpikeTrains.from_monitor(
             np.fromfile(results / files["spike_neuron"], dtype=np.int32),
             np.fromfile(results / files["spike_time"]),
             n_neurons,

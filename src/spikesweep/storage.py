@@ -23,7 +23,10 @@ layout. Writers stream with ``netCDF4`` (xarray cannot append to NetCDF), so
 collecting holds one run in memory at a time.
 """
 
+from __future__ import annotations
+
 import contextlib
+import importlib.metadata
 import json
 import logging
 import os
@@ -31,13 +34,16 @@ import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import netCDF4
 import numpy as np
-import xarray as xr
 
 import spikesweep
 from spikesweep.config import DRIVE_AXES, config_hash
+
+if TYPE_CHECKING:  # xarray is only passed in: writing a run file stays light
+    import xarray as xr
 
 __all__ = [
     "GRID_COORDS",
@@ -129,11 +135,9 @@ def provenance(config: dict, command: str, seed) -> dict:
     seed : int or list of int
         The seed(s) of the data.
     """
-    import brian2
-
     attrs = {
         "spikesweep_version": spikesweep.__version__,
-        "brian2_version": brian2.__version__,
+        "brian2_version": importlib.metadata.version("brian2"),
         "git_commit": _git_commit(),
         "config_hash": config_hash(config),
         "config": json.dumps(config, sort_keys=True),
@@ -214,7 +218,7 @@ def _train_coords(dataset: netCDF4.Dataset) -> dict[str, np.ndarray]:
 
 
 def write_run(path: str | Path, trains, run_config: dict, command: str) -> None:
-    """Write one run's spike trains (a :class:`~spikesweep.simulate.SpikeTrains`).
+    """Write one run's spike trains (a :class:`~spikesweep.trains.SpikeTrains`).
 
     The file holds one train per neuron (``driven`` marks the targets); it is
     written to a temporary file and renamed, so ``path`` is absent or complete.

@@ -26,6 +26,7 @@ install_packages() {
         exit 1
     fi
     log "installing ${PACKAGES[*]}"
+    apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${PACKAGES[@]}" >/dev/null
 }
 

@@ -1,4 +1,7 @@
 # Config validation, the study's runs, and the helpers the rules call.
+import math
+import os
+
 from snakemake.utils import validate
 
 from spikesweep.batches import plan_batches
@@ -56,6 +59,11 @@ def get_network_files(wildcards):
     source = STUDY.networks[wildcards.network]
     source = source.get("lesion_of", source)
     return [source["file"]] if "file" in source else []
+
+
+def get_network_mem_mb(wildcards, input):
+    """Memory (MB) of a job that holds a network: 1 GB plus 50 MB per MB of its .npz."""
+    return 1000 + 50 * math.ceil(os.path.getsize(input.network) / 1e6)
 
 
 def get_build_run_config(wildcards):

@@ -7,9 +7,14 @@ rule build:
         directory(f"{RESULTS}/builds/{BUILD}"),
     log:
         f"{LOGS}/builds/{BUILD}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/builds/{BUILD}.tsv"
     conda:
         "../../envs/simulate.yaml"
     threads: 2
+    resources:
+        mem_mb=get_network_mem_mb,
+        runtime=60,
     params:
         run=get_build_run_config,
     script:
@@ -36,7 +41,16 @@ for batch in BATCHES:
             f"{RESULTS}/benchmarks/batches/{batch.name}.tsv"
         conda:
             "../../envs/simulate.yaml"
+        resources:
+            mem_mb=get_network_mem_mb,
+            runtime=10 + 2 * len(batch.runs),
         params:
             runs=[STUDY.run_config(run) for run in batch.runs],
         script:
             "../scripts/simulate.py"
+
+
+rule simulations:
+    # Target: every simulation of the study, nothing after.
+    input:
+        get_run_files(),

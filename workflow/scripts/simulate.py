@@ -6,13 +6,12 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
-from spikesweep.batches import run_batch  # noqa: E402
+from spikesweep.batches import run_batch, runner  # noqa: E402
 
 run_batch(
     snakemake.params.runs,
     snakemake.output.spikes,
     snakemake.output.costs,
-    snakemake.input.network,
-    snakemake.input.get("build") or None,
+    runner(snakemake.input.get("build"), snakemake.input.network),
     command="snakemake rule simulate",  # the same whatever batch runs it
 )
