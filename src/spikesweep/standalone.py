@@ -20,6 +20,7 @@ does not pay its import (seconds) for runs of a fraction of a second.
 import json
 import logging
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -141,7 +142,7 @@ def build_program(
         brian2.prefs.codegen.cpp.extra_compile_args_gcc = COMPILE_FLAGS
         make_args = [f"-j{jobs}"]
         if shutil.which("ccache"):  # identical sources (brianlib, ...) across builds
-            make_args.append("CXX=ccache g++")
+            make_args.append("CXX=" + shlex.quote("ccache g++"))  # Brian2 runs make in a shell
         brian2.prefs.devices.cpp_standalone.extra_make_args_unix = make_args
         brian2.defaultclock.dt = run_config["dt_ms"] * brian2.ms
         run = RunPoint.from_run_config(run_config)

@@ -1,6 +1,11 @@
+# Inputs name collect's outputs by path, not rules.collect.output: with a rule reference
+# among them, Snakemake hashes a rule's whole input list once per input file (quadratic in
+# the number of runs: minutes for a 10,000-point grid).
+
+
 rule independence:
     input:
-        spikes=rules.collect.output.spikes,
+        spikes=f"{RESULTS}/spikes.nc",
         networks=get_network_npz(),
     output:
         numbers=f"{RESULTS}/analysis/independence.nc",
@@ -20,8 +25,8 @@ rule independence:
 
 rule equivalence:
     input:
-        spikes=rules.collect.output.spikes,
-        rates=rules.collect.output.rates,
+        spikes=f"{RESULTS}/spikes.nc",
+        rates=f"{RESULTS}/rates.nc",
         costs=get_cost_files(),
     output:
         numbers=f"{RESULTS}/analysis/equivalence.nc",
@@ -40,8 +45,8 @@ rule equivalence:
 
 rule input_scaling:
     input:
-        spikes=rules.collect.output.spikes,
-        rates=rules.collect.output.rates,
+        spikes=f"{RESULTS}/spikes.nc",
+        rates=f"{RESULTS}/rates.nc",
     output:
         numbers=f"{RESULTS}/analysis/input_scaling.nc",
         verdict=f"{RESULTS}/analysis/input_scaling.json",
@@ -80,7 +85,7 @@ rule propagation:
 
 rule inhibition:
     input:
-        rates=rules.collect.output.rates,
+        rates=f"{RESULTS}/rates.nc",
         networks=get_network_npz(),
     output:
         numbers=f"{RESULTS}/analysis/inhibition.nc",
