@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 "$$(pyenv root 2>/dev/null)"/versions/3.13
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { command -v "$$p"; break; }; \
 	done)
 
-.PHONY: run test lint lock clean-venv
+.PHONY: run test lint lock clean-venv compiler
 
 $(STAMP): $(PINS)
 	@if [ -z "$(PYTHON)" ]; then \
@@ -23,8 +23,16 @@ $(STAMP): $(PINS)
 	$(VENV)/bin/python -m pip install --quiet -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) compiler
 	$(VENV)/bin/snakemake --cores all
+
+# Brian2's cpp_standalone engine (the default codegen_target) compiles C++.
+compiler:
+	@command -v g++ >/dev/null && command -v make >/dev/null || { \
+	  echo "error: the default engine (codegen_target: cpp_standalone) needs g++ and make" >&2; \
+	  echo "(Debian/Ubuntu: apt install g++ make; ccache is optional and speeds up rebuilds)," >&2; \
+	  echo "or run Brian2's runtime: snakemake --cores all --config codegen_target=cython" >&2; \
+	  exit 1; }
 
 test: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest

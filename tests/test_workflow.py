@@ -7,9 +7,12 @@ import pandas as pd
 import pytest
 import xarray as xr
 import yaml
+from brian2 import ms
 from conftest import FORUM3, snakemake, validated
 
 from spikesweep.config import RunPoint, load_study
+from spikesweep.networks import build_network
+from spikesweep.simulate import simulate
 from spikesweep.standalone import build_id, run_program
 from spikesweep.storage import iter_runs, spike_trains
 
@@ -83,6 +86,18 @@ def test_workflow_spikes_equal_a_direct_run_of_the_program(study):
     assert len(direct.step) > 300  # three neurons near 112.8 Hz
     for neuron, times in stored.items():
         np.testing.assert_array_equal(times, direct.step[direct.neuron == neuron] * 1e-4)
+
+
+def test_the_engine_gives_the_spikes_of_brian2s_cython_runtime(study, model):
+    """Same seed, same generator: cpp_standalone and the Cython runtime agree spike for spike."""
+    with xr.open_dataset(study / "results/tiny/spikes.nc") as spikes:
+        stored = spike_trains(spikes, network="forum3", mode="per_neuron", seed=2)
+    point = RunPoint("forum3", "per_neuron", 150.0, 1, 68.75, 2)
+    runtime = simulate(
+        build_network("forum3", {"matrix": FORUM3}), model, point, 1000 * ms, 0.1 * ms
+    )
+    for neuron, times in stored.items():
+        np.testing.assert_array_equal(times, runtime.step[runtime.neuron == neuron] * 1e-4)
 
 
 def test_rates_nc_has_a_group_per_network(study):

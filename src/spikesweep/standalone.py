@@ -136,6 +136,8 @@ def build_program(
 
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
+    for stale in directory.parent.glob(f".{directory.name}.*"):  # left by a killed build
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
     try:
         brian2.set_device("cpp_standalone", directory=str(tmp), build_on_run=False)

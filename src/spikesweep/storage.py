@@ -26,6 +26,7 @@ collecting holds one run in memory at a time.
 from __future__ import annotations
 
 import contextlib
+import glob
 import importlib.metadata
 import json
 import logging
@@ -94,10 +95,13 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` on success.
 
     On any exception the temporary file is removed and ``path`` is untouched,
-    so a reader never sees a half-written file.
+    so a reader never sees a half-written file. Temporary files that a killed
+    writer of ``path`` left behind are removed first.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         yield tmp

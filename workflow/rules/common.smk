@@ -7,8 +7,11 @@ from snakemake.utils import validate
 from spikesweep.batches import plan_batches
 from spikesweep.config import INPUT_MODES, LESIONED_SUFFIX, load_study, results_config
 from spikesweep.figures import FIGURES as FIGURE_ANALYSES
+from spikesweep.locks import release_stale_locks
 
 validate(config, schema="../../config/schema.yaml")
+if workflow.is_main_process:  # resume after a kill without --unlock
+    release_stale_locks()
 STUDY = load_study(config)
 RESULTS_CONFIG = results_config(config)  # recorded in datasets' provenance
 RESULTS = f"results/{STUDY.name}"

@@ -1,0 +1,119 @@
+"""Interruption: SIGKILL the workflow (Snakemake and its jobs), rerun the same command.
+
+The study is killed at three points (while a program compiles, between
+simulations, while collecting), rerun with the same command after each kill,
+and must then finish with every file equal to an uninterrupted run's, without
+redoing a simulation whose file was complete when it was killed.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import xarray as xr
+import yaml
+from conftest import FORUM3, ROOT
+
+pytestmark = pytest.mark.workflow
+
+STUDY = {
+    "study": "resume",
+    "seeds": [0, 1, 2, 3, 4, 5],
+    "batch_size": 1,
+    "networks": {"forum3": {"matrix": FORUM3}},
+    "sweeps": {
+        "drive": {
+            "networks": ["forum3"],
+            "modes": ["poisson_input"],
+            "points": [{"rate_hz": 150, "n_sources": 1, "weight_mV": 68.75}],
+        }
+    },
+}
+TARGET = "results/resume/spikes.nc"
+
+
+def command(workdir: Path) -> list[str]:
+    return [
+        *(sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile")),
+        *("--directory", str(workdir), "--configfile", str(workdir / "config.yaml")),
+        *("--cores", "1", TARGET),
+    ]
+
+
+def run_files(workdir: Path) -> dict[Path, int]:
+    """Complete run files (written by rename) and their modification times (ns)."""
+    sims = workdir / "results/resume/sims"
+    return {path: path.stat().st_mtime_ns for path in sims.rglob("*.nc")} if sims.is_dir() else {}
+
+
+def compiling(workdir: Path) -> bool:
+    builds = workdir / "results/resume/builds"
+    return builds.is_dir() and any(path.name.startswith(".") for path in builds.rglob("*"))
+
+
+def simulating(workdir: Path) -> bool:
+    return len(run_files(workdir)) >= 2
+
+
+def collecting(workdir: Path) -> bool:
+    return (workdir / "logs/resume/collect.log").exists()
+
+
+def run_and_kill(workdir: Path, when) -> dict[Path, int]:
+    """Start the workflow, SIGKILL its process group once ``when(workdir)``; return files done."""
+    process = subprocess.Popen(
+        command(workdir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    while not when(workdir) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    done = run_files(workdir)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert when(workdir), f"the workflow never reached {when.__name__}"
+    return done
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("uninterrupted")
+    (workdir / "config.yaml").write_text(yaml.safe_dump(STUDY))
+    result = subprocess.run(command(workdir), capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return workdir
+
+
+def test_killed_three_times_the_study_resumes_and_loses_nothing(reference, tmp_path):
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(STUDY))
+    completed = {}
+    for when in (compiling, simulating, collecting):
+        completed.update(run_and_kill(tmp_path, when))
+    result = subprocess.run(command(tmp_path), capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    assert len(completed) >= 2
+    final = run_files(tmp_path)
+    for path, mtime in completed.items():
+        assert final[path] == mtime, f"{path} was simulated again"
+    expected = sorted(path.relative_to(reference) for path in run_files(reference))
+    assert sorted(path.relative_to(tmp_path) for path in final) == expected
+    for relative in expected:
+        assert (tmp_path / relative).read_bytes() == (reference / relative).read_bytes()
+    with (
+        xr.open_dataset(tmp_path / TARGET) as resumed,
+        xr.open_dataset(reference / TARGET) as uninterrupted,
+    ):
+        xr.testing.assert_identical(resumed.load(), uninterrupted.load())
+    # Temporary files and build folders of killed jobs are gone (Snakemake marks a
+    # directory output with .snakemake_timestamp).
+    leftovers = [
+        path for path in (tmp_path / "results").rglob(".*") if path.name != ".snakemake_timestamp"
+    ]
+    assert not leftovers, leftovers
