@@ -16,23 +16,11 @@ from pathlib import Path
 import pytest
 import xarray as xr
 import yaml
-from conftest import FORUM3, ROOT
+from conftest import MINIMAL, ROOT
 
 pytestmark = pytest.mark.workflow
 
-STUDY = {
-    "study": "resume",
-    "seeds": [0, 1, 2, 3, 4, 5],
-    "batch_size": 1,
-    "networks": {"forum3": {"matrix": FORUM3}},
-    "sweeps": {
-        "drive": {
-            "networks": ["forum3"],
-            "modes": ["poisson_input"],
-            "points": [{"rate_hz": 150, "n_sources": 1, "weight_mV": 68.75}],
-        }
-    },
-}
+STUDY = {**MINIMAL, "study": "resume", "seeds": [0, 1, 2, 3, 4, 5], "batch_size": 1}
 TARGET = "results/resume/spikes.nc"
 
 

@@ -1,46 +1,182 @@
 """Bad input stops a real snakemake run before any simulation, naming the fault."""
 
+import pickle
+from pathlib import Path
+
 import numpy as np
 import pytest
+import scipy.sparse
 import yaml
 from conftest import snakemake, with_change
 
 pytestmark = pytest.mark.workflow
 
 
-def bad_npy(workdir):
+def writes(name: str, content):
+    """A file writer for ``workdir / name`` (bytes, text, or a callable taking the path)."""
+
+    def write(workdir):
+        path = workdir / name
+        if callable(content):
+            content(path)
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+
+    return write
+
+
+def nan_matrix(path):
     matrix = np.zeros((3, 3))
     matrix[1, 2] = np.nan
-    np.save(workdir / "net.npy", matrix)
+    np.save(path, matrix)
 
+
+def inf_matrix(path):
+    matrix = np.zeros((3, 3))
+    matrix[0, 1] = np.inf
+    np.save(path, matrix)
+
+
+def object_matrix(path):
+    np.save(path, np.array([[0, "a", 0]] * 3, dtype=object), allow_pickle=True)
+
+
+def pickled(path):
+    path.write_bytes(pickle.dumps({"matrix": [[0, 1], [1, 0]]}))
+
+
+def truncated_npz(path):
+    scipy.sparse.save_npz(path, scipy.sparse.csr_array(np.eye(3)))
+    path.write_bytes(path.read_bytes()[:40])
+
+
+def file_network(name: str) -> dict:
+    return {"file": name}
+
+
+POINT = {"rate_hz": 150, "n_sources": 1, "weight_mV": 1}
+GRID = {"rate_hz": [150], "n_sources": [1], "weight_mV": [1]}
+SWEEP = {"networks": ["forum3"], "modes": ["poisson_input"]}
 
 CASES = {
-    # name: (dotted key, bad value, file writer or None, text the error must contain)
-    "unknown key": ("durations_ms", 5, None, "durations_ms"),
-    "wrong type": ("duration_ms", "long", None, "duration_ms"),
-    "negative rate": (
-        "sweeps.drive.points",
-        [{"rate_hz": -1, "n_sources": 1, "weight_mV": 1}],
+    # name: (dotted key, bad value, file writer or None, texts the error must contain)
+    "unknown key": ("durations_ms", 5, None, ["durations_ms"]),
+    "unknown model key (wrong unit)": ("model.tau_m_s", 0.02, None, ["tau_m_s"]),
+    "wrong type": ("duration_ms", "long", None, ["duration_ms"]),
+    "zero duration": ("duration_ms", 0, None, ["duration_ms"]),
+    "negative dt": ("dt_ms", -0.1, None, ["dt_ms"]),
+    "dt not dividing duration": ("dt_ms", 0.3, None, ["'dt_ms' (0.3) must divide"]),
+    "negative rate": ("sweeps.drive.points", [{**POINT, "rate_hz": -1}], None, ["rate_hz"]),
+    "zero rate": ("sweeps.drive.points", [{**POINT, "rate_hz": 0}], None, ["rate_hz"]),
+    "n_sources below 1": ("sweeps.drive.points", [{**POINT, "n_sources": 0}], None, ["n_sources"]),
+    "empty grid axis": (
+        "sweeps.drive",
+        {**SWEEP, "grid": {**GRID, "rate_hz": []}},
         None,
-        "rate_hz",
+        ["rate_hz"],
     ),
-    "dt not dividing duration": ("dt_ms", 0.3, None, "'dt_ms' (0.3) must divide"),
-    "path in study name": ("study", "../elsewhere", None, "study"),
-    "target out of range": ("sweeps.drive.targets", [7], None, "[7] are out of range"),
-    "missing file": ("networks.forum3", {"file": "absent.npy"}, None, "no such file"),
-    "NaN in a matrix file": ("networks.forum3", {"file": "net.npy"}, bad_npy, "[1, 2] is nan"),
+    "duplicated grid value": (
+        "sweeps.drive",
+        {**SWEEP, "grid": {**GRID, "weight_mV": [1, 1]}},
+        None,
+        ["weight_mV"],
+    ),
+    "duplicated seed": ("seeds", [1, 1], None, ["seeds"]),
+    "unknown input mode": ("sweeps.drive.modes", ["poisson_inputs"], None, ["poisson_inputs"]),
+    "unknown network in a sweep": ("sweeps.drive.networks", ["nowhere"], None, ["nowhere"]),
+    "path in study name": ("study", "../elsewhere", None, ["study"]),
+    "path in network name": ("networks", {"a/b": {"matrix": [[0]]}}, None, ["a/b"]),
+    "target out of range": ("sweeps.drive.targets", [7], None, ["[7] are out of range"]),
+    "non-square matrix": ("networks.forum3.matrix", [[0, 1], [0]], None, ["must be square"]),
+    "batch size 0": ("batch_size", 0, None, ["batch_size"]),
+    "missing file": ("networks.forum3", file_network("absent.npy"), None, ["no such file"]),
+    "NaN in a .npy file": (
+        "networks.forum3",
+        file_network("net.npy"),
+        writes("net.npy", nan_matrix),
+        ["net.npy", "[1, 2] is nan"],
+    ),
+    "inf in a .npy file": (
+        "networks.forum3",
+        file_network("net.npy"),
+        writes("net.npy", inf_matrix),
+        ["net.npy", "[0, 1] is inf"],
+    ),
+    "object .npy (never unpickled)": (
+        "networks.forum3",
+        file_network("net.npy"),
+        writes("net.npy", object_matrix),
+        ["net.npy", "without unpickling"],
+    ),
+    "pickle named .npy": (
+        "networks.forum3",
+        file_network("net.npy"),
+        writes("net.npy", pickled),
+        ["net.npy", "without unpickling"],
+    ),
+    "truncated .npz": (
+        "networks.forum3",
+        file_network("net.npz"),
+        writes("net.npz", truncated_npz),
+        ["net.npz", "not a readable scipy.sparse .npz"],
+    ),
+    "corrupt .parquet": (
+        "networks.forum3",
+        file_network("net.parquet"),
+        writes("net.parquet", b"PAR1 this is not parquet PAR1"),
+        ["net.parquet", "cannot read the edge list"],
+    ),
+    "non-numeric edge list": (
+        "networks.forum3",
+        file_network("net.csv"),
+        writes("net.csv", "pre,post,weight\n0,1,strong\n"),
+        ["net.csv", "row 0, column 'weight'"],
+    ),
+    "edge index out of range": (
+        "networks.forum3",
+        {"file": "net.csv", "n_neurons": 3},
+        writes("net.csv", "pre,post,weight\n0,5,1\n"),
+        ["net.csv", "row 0, column 'post'"],
+    ),
+    "duplicate edge (refused, not summed)": (
+        "networks.forum3",
+        file_network("net.csv"),
+        writes("net.csv", "pre,post,weight\n0,1,1\n0,1,2\n"),
+        ["net.csv", "row 1 repeats the edge 0 -> 1"],
+    ),
+    "unknown file format": (
+        "networks.forum3",
+        file_network("net.txt"),
+        writes("net.txt", "0 1\n1 0\n"),
+        ["net.txt", "unknown connectivity format"],
+    ),
 }
+
+
+def snapshot(results: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(path.relative_to(results)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in results.rglob("*")
+        if path.is_file()
+    }
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_is_refused_before_any_simulation(tmp_path, case):
-    key, value, writer, message = CASES[case]
+    key, value, writer, messages = CASES[case]
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(with_change(key, value)))
     if writer:
         writer(tmp_path)
+    # Results of an earlier study in the same folder must come through untouched.
+    earlier = tmp_path / "results/earlier/spikes.nc"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_bytes(b"an earlier study's data")
+    before = snapshot(tmp_path / "results")
     result = snakemake(tmp_path, "--cores", "1")
     assert result.returncode != 0
     logs = "".join(p.read_text() for p in tmp_path.glob("logs/**/*.log"))
-    assert message in result.stdout + result.stderr + logs
-    assert not list(tmp_path.glob("results/*/sims"))  # no simulation ran
-    assert not list(tmp_path.glob("results/**/*.nc"))
+    for message in messages:
+        assert message in result.stdout + result.stderr + logs, message
+    assert snapshot(tmp_path / "results") == before  # nothing simulated, written or removed

@@ -1,6 +1,10 @@
 """Storage: exact round trips, the ragged layout, collection and atomic writes."""
 
+import errno
 import json
+import os
+import shutil
+import subprocess
 
 import netCDF4
 import numpy as np
@@ -156,3 +160,30 @@ def test_driven_marks_the_targets(tmp_path):
     write_run(tmp_path / "run.nc", trains, config, command="test")
     with xr.open_dataset(tmp_path / "run.nc") as ds:
         assert ds["driven"].values.tolist() == [0, 1, 0, 1, 0]
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 64 kB tmpfs: a device that fills up (needs root and mount; skipped elsewhere)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a size-limited tmpfs needs root")
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "--lazy", str(mount)], check=True)  # HDF5 may hold a handle
+
+
+def test_a_full_disk_gives_a_clear_error_and_no_file(full_disk):
+    rng = np.random.default_rng(0)
+    neuron = np.sort(rng.integers(0, 100, 200_000)).astype(np.int32)
+    trains = SpikeTrains(neuron, rng.integers(0, 10_000, neuron.size).astype(np.int32), 100, DT_S)
+    path = full_disk / "run.nc"
+    with pytest.raises(OSError, match="No space left on the device") as error:
+        write_run(path, trains, run_config(POINT), command="test")
+    assert error.value.errno == errno.ENOSPC and "run.nc" in str(error.value)
+    assert list(full_disk.iterdir()) == []  # neither the file nor its temporary

@@ -26,11 +26,13 @@ collecting holds one run in memory at a time.
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import importlib.metadata
 import json
 import logging
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -88,6 +90,8 @@ _COORD_ATTRS = {
     "seed": {"long_name": "random seed (brian2.seed)"},
 }
 _COMPRESSION = {"zlib": True, "complevel": 4, "shuffle": True}
+#: Free space (bytes) below which a failed write is reported as a full device.
+_FULL_BYTES = 1 << 20
 
 
 @contextlib.contextmanager
@@ -95,8 +99,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` on success.
 
     On any exception the temporary file is removed and ``path`` is untouched,
-    so a reader never sees a half-written file. Temporary files that a killed
-    writer of ``path`` left behind are removed first.
+    so a reader never sees a half-written file. A failure on a full device
+    (which the HDF5 library reports only as "HDF error") is raised as an
+    ``OSError`` with ``errno.ENOSPC`` that names the file. Temporary files that
+    a killed writer of ``path`` left behind are removed first.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,6 +112,14 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp
         os.replace(tmp, path)
+    except Exception as error:
+        if shutil.disk_usage(path.parent).free < _FULL_BYTES:
+            raise OSError(
+                errno.ENOSPC,
+                f"No space left on the device of {path.parent} while writing {path.name}; "
+                "nothing was written. Free some space and rerun the same command",
+            ) from error
+        raise
     finally:
         tmp.unlink(missing_ok=True)
 
