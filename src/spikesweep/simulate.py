@@ -67,8 +67,6 @@ __all__ = [
     "ModelParameters",
     "Simulation",
     "build_simulation",
-    "driven_neurons",
-    "progress",
     "simulate",
     "simulate_config",
 ]
@@ -232,7 +230,7 @@ class Simulation:
             setattr(self.network[owner], f"{variable}_", value)  # "v_": without units
 
 
-def driven_neurons(run: RunPoint, n_neurons: int) -> np.ndarray:
+def _target_indices(run: RunPoint, n_neurons: int) -> np.ndarray:
     """Sorted indices of the neurons that ``run`` drives."""
     if run.targets == "all":
         return np.arange(n_neurons)
@@ -257,7 +255,7 @@ def build_simulation(
     drive axes that the mode compiles in (``COMPILED_AXES``).
     """
     n = connectivity.shape[0]
-    targets = driven_neurons(run, n)
+    targets = _target_indices(run, n)
     neurons = _neurons(n, model, run.mode, targets)
     spikes = SpikeMonitor(neurons, name="spikes")
     objects = [neurons, spikes, *_drive(neurons, targets, run)]
@@ -269,7 +267,7 @@ def build_simulation(
     return Simulation(Network(*objects), spikes, state)
 
 
-def progress(label: str):
+def _progress(label: str):
     """A Brian2 ``report`` callable that logs the progress of a run."""
 
     def report(elapsed, completed, start, duration):
@@ -321,7 +319,7 @@ def simulate(
     simulation.set_values(run)
     label = f"{run.network} {run.mode} seed {run.seed}"
     simulation.network.run(
-        duration, namespace={}, report=progress(label), report_period=10 * second
+        duration, namespace={}, report=_progress(label), report_period=10 * second
     )
     state = (
         {name: (getattr(simulation.state, name) / mV).astype(np.float32) for name in ("v", "g")}
