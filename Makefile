@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 "$$(pyenv root 2>/dev/null)"/versions/3.13
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { command -v "$$p"; break; }; \
 	done)
 
-.PHONY: run test lint lock clean-venv compiler
+.PHONY: run test lint lock clean-venv compiler flywire-data
 
 $(STAMP): $(PINS)
 	@if [ -z "$(PYTHON)" ]; then \
@@ -33,6 +33,15 @@ compiler:
 	  echo "(Debian/Ubuntu: apt install g++ make; ccache is optional and speeds up rebuilds)," >&2; \
 	  echo "or run Brian2's runtime: snakemake --cores all --config codegen_target=cython" >&2; \
 	  exit 1; }
+
+# A synthetic FlyWire v783-sized file pair (about 1 min, 1.7 GB) holding the ids of
+# config/studies/flywire.yaml; put the real files there instead to run the real brain.
+FLYWIRE := data/flywire
+flywire-data: $(FLYWIRE)/Connectivity_783.parquet
+
+$(FLYWIRE)/Connectivity_783.parquet: | $(STAMP)
+	$(VENV)/bin/python -m spikesweep.flywire --study config/studies/flywire.yaml \
+	  --neurons $(FLYWIRE)/Completeness_783.csv --connectivity $@
 
 test: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest

@@ -127,7 +127,7 @@ def test_lesion_control_twins_the_named_sweeps_only():
 def test_lesioned_network_keeps_only_positive_weights():
     from spikesweep.networks import build_network
 
-    lesioned = build_network("x", {"lesion_of": {"matrix": [[0, 5, 0], [0, 0, -2], [0, 0, 0]]}})
+    lesioned, _ = build_network("x", {"lesion_of": {"matrix": [[0, 5, 0], [0, 0, -2], [0, 0, 0]]}})
     assert lesioned.toarray().tolist() == [[0, 5, 0], [0, 0, 0], [0, 0, 0]]
 
 

@@ -12,6 +12,7 @@ from spikesweep.networks import (
     build_network,
     load_connectivity,
     load_network,
+    load_neuron_ids,
     random_connectivity,
     save_network,
 )
@@ -37,8 +38,10 @@ def test_each_format_round_trips(tmp_path, suffix):
         edges_of(DENSE).to_parquet(path)
     matrix = load_connectivity(path)
     np.testing.assert_array_equal(matrix.toarray(), DENSE)
-    save_network(matrix, tmp_path / "stored.npz")
+    ids = np.arange(len(DENSE)) + 10
+    save_network(matrix, ids, tmp_path / "stored.npz")
     np.testing.assert_array_equal(load_network(tmp_path / "stored.npz").toarray(), DENSE)
+    np.testing.assert_array_equal(load_neuron_ids(tmp_path / "stored.npz"), ids)
 
 
 def test_edge_list_size_can_exceed_the_largest_index(tmp_path):

@@ -21,7 +21,7 @@ DT = 0.1 * ms
 
 @pytest.fixture(scope="module")
 def forum3():
-    return build_network("forum3", {"matrix": FORUM3})
+    return build_network("forum3", {"matrix": FORUM3})[0]
 
 
 @pytest.fixture(scope="module")

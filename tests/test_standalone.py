@@ -44,7 +44,7 @@ def run_configs(mode: str, **point) -> list[dict]:
 @pytest.fixture(scope="module")
 def programs(tmp_path_factory):
     """The compiled programs, by mode (each build in a process of its own)."""
-    connectivity = build_network("forum3", {"matrix": FORUM3})
+    connectivity, _ = build_network("forum3", {"matrix": FORUM3})
     folder = tmp_path_factory.mktemp("builds")
     context = multiprocessing.get_context("spawn")
     builds = {}

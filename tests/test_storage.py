@@ -12,7 +12,15 @@ import pytest
 import xarray as xr
 
 from spikesweep.config import RunPoint
-from spikesweep.storage import atomic_path, collect, iter_runs, spike_trains, write_run
+from spikesweep.storage import (
+    atomic_path,
+    collect,
+    driven_mask,
+    iter_runs,
+    network_sizes,
+    spike_trains,
+    write_run,
+)
 from spikesweep.trains import SpikeTrains
 
 DT_S = 1e-4
@@ -160,6 +168,25 @@ def test_driven_marks_the_targets(tmp_path):
     write_run(tmp_path / "run.nc", trains, config, command="test")
     with xr.open_dataset(tmp_path / "run.nc") as ds:
         assert ds["driven"].values.tolist() == [0, 1, 0, 1, 0]
+
+
+def test_silent_undriven_neurons_have_no_train_but_read_back_empty(tmp_path):
+    """Neurons 0..9 of 100 fire, 50 and 60 are driven and silent: 12 trains, 100 neurons."""
+    neuron = np.repeat(np.arange(10, dtype=np.int32), 3)
+    trains = SpikeTrains(neuron, np.tile(np.int32([5, 50, 500]), 10), 100, DT_S)
+    config = {**run_config(POINT), "targets": [50, 60]}
+    write_run(tmp_path / "run.nc", trains, config, command="test")
+    with xr.open_dataset(tmp_path / "run.nc") as ds:
+        assert ds["neuron"].values.tolist() == [*range(10), 50, 60]
+        assert network_sizes(ds) == {"net": 100}
+        got = spike_trains(ds.load())
+        np.testing.assert_array_equal(np.flatnonzero(driven_mask(ds, slice(0, 12))), [50, 60])
+    assert sorted(got) == list(range(100))
+    assert [len(got[k]) for k in (0, 9, 10, 50, 99)] == [3, 3, 0, 0, 0]
+    collect([tmp_path / "run.nc"], tmp_path / "spikes.nc", tmp_path / "rates.nc", {}, "test")
+    with xr.open_datatree(tmp_path / "rates.nc") as rates:
+        rate = rates["net"]["rate_hz_out"].squeeze().values
+    np.testing.assert_array_equal(rate, np.r_[np.full(10, 3.0), np.zeros(90)])
 
 
 @pytest.fixture

@@ -94,7 +94,7 @@ def test_the_engine_gives_the_spikes_of_brian2s_cython_runtime(study, model):
         stored = spike_trains(spikes, network="forum3", mode="per_neuron", seed=2)
     point = RunPoint("forum3", "per_neuron", 150.0, 1, 68.75, 2)
     runtime = simulate(
-        build_network("forum3", {"matrix": FORUM3}), model, point, 1000 * ms, 0.1 * ms
+        build_network("forum3", {"matrix": FORUM3})[0], model, point, 1000 * ms, 0.1 * ms
     )
     for neuron, times in stored.items():
         np.testing.assert_array_equal(times, runtime.step[runtime.neuron == neuron] * 1e-4)

@@ -182,15 +182,37 @@ class Study:
         }
 
 
-def _network_size(source: dict) -> int | None:
-    """Number of neurons of a network source, where known without reading files."""
+def _network_size(source: dict, flywire_ids: np.ndarray | None) -> int | None:
+    """Number of neurons of a network source, where known without reading its connectivity."""
     if "lesion_of" in source:
-        return _network_size(source["lesion_of"])
+        return _network_size(source["lesion_of"], flywire_ids)
     if "matrix" in source:
         return len(source["matrix"])
     if "random" in source:
         return source["random"]["n"]
-    return None
+    return None if flywire_ids is None else len(flywire_ids)
+
+
+def _flywire_ids(name: str, source: dict, config_dir: Path) -> np.ndarray | None:
+    """FlyWire ids of a ``flywire`` network (or its lesion control); None for others.
+
+    Reads the neurons CSV only (seconds at most), so that targets and silenced
+    neurons given by FlyWire id are checked before anything runs.
+    """
+    source = source.get("lesion_of", source)
+    if "flywire" not in source:
+        return None
+    from spikesweep import flywire  # pandas and pyarrow: only for FlyWire studies
+
+    spec = source["flywire"]
+    for role in ("neurons", "connectivity"):
+        if not (config_dir / spec[role]).is_file():
+            raise ConfigError(
+                f"'networks.{name}.flywire.{role}': no such file {str(config_dir / spec[role])!r}."
+            )
+    ids = flywire.read_neuron_ids(config_dir / spec["neurons"])
+    flywire.flywire_indices(spec.get("silenced", []), ids, f"'networks.{name}.flywire.silenced'")
+    return ids
 
 
 def _check_network(name: str, source: dict, config_dir: Path) -> None:
@@ -223,11 +245,6 @@ def _check_network(name: str, source: dict, config_dir: Path) -> None:
         path = config_dir / source["file"]
         if not path.is_file():
             raise ConfigError(f"'{key}.file': no such file {str(path)!r}.")
-    if "flywire" in source:
-        raise ConfigError(
-            f"'{key}.flywire': FlyWire connectomes are not supported yet; convert to an "
-            "edge list (.parquet with columns pre, post, weight) and use 'file'."
-        )
 
 
 def _sweep_points(name: str, sweep: dict) -> list[tuple[float, int, float]]:
@@ -262,21 +279,30 @@ def _lesioned_sweeps(config: dict) -> set[str]:
     return set(lesion)
 
 
-def _targets(name: str, sweep: dict, sizes: dict) -> str | tuple[int, ...]:
+def _targets(
+    name: str, sweep: dict, network: str, size: int | None, flywire_ids: np.ndarray | None
+) -> str | tuple[int, ...]:
+    """The sorted neuron indices a sweep drives in ``network`` (or ``"all"``).
+
+    Targets are FlyWire ids for ``flywire`` networks, neuron indices otherwise.
+    """
     targets = sweep.get("targets", "all")
     if targets == "all":
         return "all"
     key = f"sweeps.{name}.targets"
     if len(set(targets)) != len(targets):
         raise ConfigError(f"'{key}' lists a neuron twice: {targets}.")
-    for network in sweep["networks"]:
-        size = sizes[network]
-        bad = [i for i in targets if size is not None and not 0 <= i < size]
-        if bad:
-            raise ConfigError(
-                f"'{key}': neuron indices {bad} are out of range for network "
-                f"{network!r} of {size} neurons (valid: 0 to {size - 1})."
-            )
+    if flywire_ids is not None:
+        from spikesweep import flywire
+
+        what = f"'{key}' (FlyWire ids, as network {network!r} is a flywire network)"
+        return tuple(sorted(flywire.flywire_indices(targets, flywire_ids, what).tolist()))
+    bad = [i for i in targets if size is not None and not 0 <= i < size]
+    if bad:
+        raise ConfigError(
+            f"'{key}': neuron indices {bad} are out of range for network "
+            f"{network!r} of {size} neurons (valid: 0 to {size - 1})."
+        )
     return tuple(sorted(targets))
 
 
@@ -328,7 +354,13 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
                 )
             if network in config["networks"]:
                 networks[twin] = {"lesion_of": config["networks"][network]}
-    sizes = {network: _network_size(source) for network, source in networks.items()}
+    flywire_ids = {
+        network: _flywire_ids(network, source, Path(config_dir))
+        for network, source in networks.items()
+    }
+    sizes = {
+        network: _network_size(source, flywire_ids[network]) for network, source in networks.items()
+    }
 
     runs: dict[RunPoint, tuple[str, RunPoint]] = {}
     for sweep_name, sweep in config["sweeps"].items():
@@ -338,7 +370,10 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
                 f"'sweeps.{sweep_name}.networks' names unknown networks {unknown}; "
                 f"defined under 'networks': {sorted(networks)}."
             )
-        targets = _targets(sweep_name, sweep, sizes)
+        targets = {
+            network: _targets(sweep_name, sweep, network, sizes[network], flywire_ids[network])
+            for network in sweep["networks"]
+        }
         seeds = sweep.get("seeds", config["seeds"])
         if len(set(seeds)) != len(seeds):
             raise ConfigError(f"seeds of sweep {sweep_name!r} list a seed twice: {seeds}.")
@@ -347,9 +382,9 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
         ):
             twins = [network + LESIONED_SUFFIX] if sweep_name in lesioned_sweeps else []
             for simulated in [network, *twins]:
-                run = RunPoint(simulated, mode, rate, n, weight, seed, targets)
+                run = RunPoint(simulated, mode, rate, n, weight, seed, targets[network])
                 previous_sweep, previous_run = runs.setdefault(run, (sweep_name, run))
-                if previous_run.targets != targets:
+                if previous_run.targets != run.targets:
                     raise ConfigError(
                         f"sweeps {previous_sweep!r} and {sweep_name!r} both run "
                         f"{run.wildcards} with different 'targets'; give them distinct points "

@@ -322,7 +322,9 @@ def draw_figure(name: str, spikes_path, rates_path, analysis_dir, delay_ms: floa
     analysis_dir = Path(analysis_dir)
     if name == "raster":
         with xr.open_dataset(spikes_path) as spikes:
-            first = {key: spikes[key].values[0].item() for key in ("network", *DRIVE_AXES, "seed")}
+            first = {
+                key: spikes[key].values[:1].tolist()[0] for key in ("network", *DRIVE_AXES, "seed")
+            }
             drive = {key: first[key] for key in DRIVE_AXES}
             return raster_figure(spikes, first["network"], drive, first["seed"], bin_ms)
     if name == "rates":

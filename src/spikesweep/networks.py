@@ -6,7 +6,12 @@ neuron ``post``, in multiples of the model's ``weight_per_synapse_mV``
 (negative: inhibitory). Sources are an inline matrix, a seeded random graph,
 or a file: ``.npy`` (dense, never unpickled), ``.npz`` (``scipy.sparse``),
 ``.csv`` or ``.parquet`` (edge list with columns ``pre, post, weight``;
-duplicate edges are refused, zero weights dropped).
+duplicate edges are refused, zero weights dropped), or the Shiu et al./FlyWire
+file pair (:mod:`spikesweep.flywire`), whose neurons keep their FlyWire ids.
+
+A stored network (:func:`save_network`) is a ``scipy.sparse`` ``.npz`` file
+with one more array, ``neuron_ids``: the id of each neuron index (FlyWire
+root ids, or the indices themselves).
 """
 
 import logging
@@ -24,6 +29,7 @@ __all__ = [
     "build_network",
     "load_connectivity",
     "load_network",
+    "load_neuron_ids",
     "random_connectivity",
     "save_network",
 ]
@@ -199,16 +205,51 @@ def load_connectivity(path: str | Path, n_neurons: int | None = None) -> scipy.s
     return _validated(loaders[path.suffix](path), str(path))
 
 
-def build_network(name: str, source: dict, config_dir: str | Path = ".") -> scipy.sparse.csr_array:
+def _flywire_network(name: str, spec: dict, config_dir: Path):
+    """A FlyWire network with its ``silenced`` neurons' outgoing weights set to zero."""
+    from spikesweep import flywire  # flywire imports this module
+
+    matrix, neuron_ids = flywire.load_flywire(
+        config_dir / spec["neurons"], config_dir / spec["connectivity"]
+    )
+    silenced = flywire.flywire_indices(
+        spec.get("silenced", []), neuron_ids, f"'networks.{name}.flywire.silenced'"
+    )
+    if silenced.size:  # as Shiu et al.: zero the weights of every synapse from them
+        keep = np.ones(matrix.shape[0])
+        keep[silenced] = 0
+        matrix = scipy.sparse.csr_array(scipy.sparse.diags_array(keep) @ matrix)
+    origin = f"{config_dir / spec['connectivity']} ('networks.{name}.flywire')"
+    return _validated(matrix, origin), neuron_ids
+
+
+def build_network(
+    name: str, source: dict, config_dir: str | Path = "."
+) -> tuple[scipy.sparse.csr_array, np.ndarray]:
     """Build the connectivity of network ``name`` from its config ``source``.
 
     A source ``{"lesion_of": base_source}`` (the lesion control added by
     ``controls.lesion_inhibition``) is the base network without its negative
     weights.
+
+    Returns
+    -------
+    matrix : csr_array, shape (n, n)
+        Weights ``[pre, post]``, multiples of ``weight_per_synapse_mV``.
+    neuron_ids : ndarray of int64, shape (n,)
+        FlyWire ids for ``flywire`` sources, else the neuron indices.
     """
     if "lesion_of" in source:
-        base = build_network(name, source["lesion_of"], config_dir)
-        return _validated(base.multiply(base > 0), f"lesion control {name!r}")
+        base, neuron_ids = build_network(name, source["lesion_of"], config_dir)
+        return _validated(base.multiply(base > 0), f"lesion control {name!r}"), neuron_ids
+    if "flywire" in source:
+        return _flywire_network(name, source["flywire"], Path(config_dir))
+    matrix = _indexed_network(name, source, Path(config_dir))
+    return matrix, np.arange(matrix.shape[0], dtype=np.int64)
+
+
+def _indexed_network(name: str, source: dict, config_dir: Path) -> scipy.sparse.csr_array:
+    """A network whose neurons are known by index only (matrix, random or file)."""
     if "matrix" in source:
         try:
             dense = np.array(source["matrix"], dtype=np.float64)
@@ -220,16 +261,34 @@ def build_network(name: str, source: dict, config_dir: str | Path = ".") -> scip
     if "random" in source:
         spec = source["random"]
         return random_connectivity(spec["n"], spec["density"], spec["weights"], spec["seed"])
-    return load_connectivity(Path(config_dir) / source["file"], source.get("n_neurons"))
+    return load_connectivity(config_dir / source["file"], source.get("n_neurons"))
 
 
-def save_network(matrix: scipy.sparse.csr_array, path: str | Path) -> None:
-    """Write a validated matrix as compressed ``.npz``, atomically."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as stream:
-            scipy.sparse.save_npz(stream, matrix, compressed=True)
+def save_network(matrix: scipy.sparse.csr_array, neuron_ids: np.ndarray, path: str | Path) -> None:
+    """Write a validated matrix and its neuron ids as compressed ``.npz``, atomically.
+
+    The arrays are those of ``scipy.sparse.save_npz`` plus ``neuron_ids``, so
+    ``scipy.sparse.load_npz`` reads the matrix.
+    """
+    csr = scipy.sparse.csr_array(matrix)
+    with atomic_path(path) as tmp, open(tmp, "wb") as stream:
+        np.savez_compressed(
+            stream,
+            format=b"csr",
+            shape=np.asarray(csr.shape),
+            data=csr.data,
+            indices=csr.indices,
+            indptr=csr.indptr,
+            neuron_ids=np.asarray(neuron_ids, dtype=np.int64),
+        )
 
 
 def load_network(path: str | Path) -> scipy.sparse.csr_array:
-    """Read a matrix written by :func:`save_network`."""
+    """Read the matrix of a network written by :func:`save_network`."""
     return _validated(_load_sparse(Path(path)), str(path))
+
+
+def load_neuron_ids(path: str | Path) -> np.ndarray:
+    """Read the neuron ids (int64, shape (n,)) of a network written by :func:`save_network`."""
+    with np.load(path, allow_pickle=False) as arrays:
+        return arrays["neuron_ids"]

@@ -95,6 +95,8 @@ class ModelParameters:
     refractory: Quantity
     delay: Quantity
     weight_per_synapse: Quantity
+    #: Refractory period of the driven neurons; None: ``refractory`` for all.
+    driven_refractory: Quantity | None = None
 
     @classmethod
     def from_config(cls, model: dict) -> "ModelParameters":
@@ -108,6 +110,9 @@ class ModelParameters:
             refractory=model["refractory_ms"] * ms,
             delay=model["delay_ms"] * ms,
             weight_per_synapse=model["weight_per_synapse_mV"] * mV,
+            driven_refractory=(
+                model["driven_refractory_ms"] * ms if "driven_refractory_ms" in model else None
+            ),
         )
 
 
@@ -115,13 +120,17 @@ def _neurons(n: int, model: ModelParameters, mode: str, targets: np.ndarray) -> 
     equations = EQUATIONS + "drive_weight : volt (shared, constant)\n"
     if mode == "poisson_count":
         equations += "drive_rate : Hz (shared, constant)\ndriven : 1 (constant)\n"
+    refractory = model.refractory
+    if model.driven_refractory is not None:  # per neuron, as Shiu et al.'s "rfc"
+        equations += "refractory_period : second (constant)\n"
+        refractory = "refractory_period"
     neurons = NeuronGroup(
         n,
         equations,
         method="linear",
         threshold="v > v_th",
         reset="v = v_reset; g = 0*mV",
-        refractory=model.refractory,
+        refractory=refractory,
         namespace={
             "v_rest": model.v_rest,
             "v_reset": model.v_reset,
@@ -133,6 +142,10 @@ def _neurons(n: int, model: ModelParameters, mode: str, targets: np.ndarray) -> 
     )
     neurons.v = model.v_rest
     neurons.g = 0 * mV
+    if model.driven_refractory is not None:
+        periods = np.full(n, float(model.refractory))
+        periods[targets] = float(model.driven_refractory)
+        neurons.refractory_period = periods * second
     if mode == "poisson_count":
         driven = np.zeros(n)
         driven[targets] = 1

@@ -10,17 +10,24 @@ Spike trains are a CF contiguous ragged array (CF-1.11, section 9.3.3):
     ``spike_count[k]`` spikes after those of trains ``0 .. k-1``.
 ``neuron, driven, network, mode, rate_hz, n_sources, weight_mV, seed (train)``
     the coordinates of each train (``driven``: 1 if the neuron gets the drive).
+``n_neurons`` (global attribute)
+    JSON object: the number of neurons of each network in the file.
 
-A run file holds one train per neuron of its network, and where state was
-recorded ``v (train, step)`` and ``g (train, step)`` in mV; ``spikes.nc`` is
-the concatenation of all run files' spike trains, one run after the other. ``rates.nc`` holds
+The layout is sparse in neurons: a run has a train for each neuron that fired
+or was driven, in neuron order; a neuron without a train never fired. (A
+whole-brain run has 139,000 neurons of which a few hundred fire; a train per
+neuron would cost more bytes than the spikes.) Where state was recorded, a
+run file holds every neuron's train and ``v (train, step)`` and
+``g (train, step)`` in mV. ``spikes.nc`` is the concatenation of all run
+files' spike trains, one run after the other. ``rates.nc`` holds
 one NetCDF4 group per network with ``rate_hz_out (mode, rate_hz, n_sources,
 weight_mV, seed, neuron)``, NaN where a combination was not run; open it with
 ``xarray.open_datatree``.
 
-Use :func:`spike_trains` to get per-neuron spike times without knowing the
-layout. Writers stream with ``netCDF4`` (xarray cannot append to NetCDF), so
-collecting holds one run in memory at a time.
+Use :func:`spike_trains` or :func:`iter_runs` to get every neuron's spike
+times (empty for silent neurons) without knowing the layout. Writers stream
+with ``netCDF4`` (xarray cannot append to NetCDF), so collecting holds one run
+in memory at a time.
 """
 
 from __future__ import annotations
@@ -52,10 +59,12 @@ __all__ = [
     "GRID_COORDS",
     "atomic_path",
     "collect",
+    "driven_mask",
     "driven_neurons",
     "driven_rates",
     "iter_drives",
     "iter_runs",
+    "network_sizes",
     "provenance",
     "run_slices",
     "spike_trains",
@@ -169,12 +178,33 @@ def provenance(config: dict, command: str, seed) -> dict:
 
 
 class _SpikeWriter:
-    """Append runs of spike trains to a ragged-array NetCDF file."""
+    """Append runs of spike trains to a ragged-array NetCDF file.
 
-    def __init__(self, dataset: netCDF4.Dataset, dt_s: float, duration_s: float, attrs: dict):
+    String coordinates (``network``, ``mode``) are fixed-width character arrays
+    (CF's ``char`` with ``_Encoding``; xarray decodes them to strings), so that
+    they compress: a variable-length string costs tens of bytes per train,
+    which for a 139,000-neuron network is more than its spikes.
+    ``string_lengths`` gives their widths in bytes (the longest value written),
+    ``n_neurons`` the size of each network written.
+    """
+
+    def __init__(
+        self,
+        dataset: netCDF4.Dataset,
+        dt_s: float,
+        duration_s: float,
+        attrs: dict,
+        string_lengths: dict[str, int],
+        n_neurons: dict[str, int],
+    ):
         self._ds = dataset
         dataset.setncatts(
-            {"Conventions": "CF-1.11", "featureType": "timeSeries", "duration_s": duration_s}
+            {
+                "Conventions": "CF-1.11",
+                "featureType": "timeSeries",
+                "duration_s": duration_s,
+                "n_neurons": json.dumps(n_neurons, sort_keys=True),
+            }
         )
         dataset.setncatts(attrs)
         dataset.createDimension("spike", None)
@@ -186,7 +216,7 @@ class _SpikeWriter:
             {"long_name": "spike time", "units": "s", "scale_factor": np.float64(dt_s)}
         )
         count = dataset.createVariable(
-            "spike_count", np.int32, ("train",), chunksizes=(1 << 12,), **_COMPRESSION
+            "spike_count", np.int32, ("train",), chunksizes=(1 << 16,), **_COMPRESSION
         )
         count.setncatts(
             {
@@ -196,9 +226,19 @@ class _SpikeWriter:
             }
         )
         for name, dtype in _COORD_TYPES.items():
-            kwargs = {} if dtype is str else {"chunksizes": (1 << 12,), **_COMPRESSION}
-            var = dataset.createVariable(name, dtype, ("train",), **kwargs)
-            var.setncatts(_COORD_ATTRS[name])
+            if dtype is str:
+                width = f"{name}_strlen"
+                dataset.createDimension(width, max(string_lengths[name], 1))
+                var = dataset.createVariable(
+                    name, "S1", ("train", width), chunksizes=(1 << 16, 1), **_COMPRESSION
+                )
+                var.setncatts({**_COORD_ATTRS[name], "_Encoding": "utf-8"})
+                var.set_auto_chartostring(False)  # we write (train, width) bytes
+            else:
+                var = dataset.createVariable(
+                    name, dtype, ("train",), chunksizes=(1 << 16,), **_COMPRESSION
+                )
+                var.setncatts(_COORD_ATTRS[name])
         dataset.set_auto_maskandscale(False)  # we write raw int32 steps
 
     def append(self, steps: np.ndarray, counts: np.ndarray, coords: dict) -> None:
@@ -214,8 +254,12 @@ class _SpikeWriter:
         ds["spike_count"][first_train : first_train + n_trains] = counts
         for name, dtype in _COORD_TYPES.items():
             values = np.broadcast_to(np.asarray(coords[name]), (n_trains,))
+            if dtype is str:
+                width = len(ds.dimensions[f"{name}_strlen"])
+                encoded = np.char.encode(values.astype(str)).astype(f"S{width}")
+                values = encoded.view("S1").reshape(n_trains, width)
             ds[name][first_train : first_train + n_trains] = values.astype(
-                object if dtype is str else dtype
+                "S1" if dtype is str else dtype
             )
 
 
@@ -238,20 +282,47 @@ def _train_coords(dataset: netCDF4.Dataset) -> dict[str, np.ndarray]:
 def write_run(path: str | Path, trains, run_config: dict, command: str) -> None:
     """Write one run's spike trains (a :class:`~spikesweep.trains.SpikeTrains`).
 
-    The file holds one train per neuron (``driven`` marks the targets); it is
+    The file holds a train for each neuron that fired or was driven (``driven``
+    marks the targets), or for every neuron where state was recorded; it is
     written to a temporary file and renamed, so ``path`` is absent or complete.
     """
     point = run_config["point"]
     attrs = provenance(run_config, command, point["seed"])
     with atomic_path(path) as tmp, netCDF4.Dataset(tmp, "w") as dataset:
-        writer = _SpikeWriter(dataset, trains.dt_s, run_config["duration_ms"] / 1000, attrs)
+        writer = _SpikeWriter(
+            dataset,
+            trains.dt_s,
+            run_config["duration_ms"] / 1000,
+            attrs,
+            _string_lengths([point]),
+            {point["network"]: trains.n_neurons},
+        )
         targets = run_config["targets"]
         driven = np.zeros(trains.n_neurons, dtype=np.int8)
         driven[slice(None) if targets == "all" else targets] = 1
-        coords = {**point, "neuron": np.arange(trains.n_neurons), "driven": driven}
-        writer.append(trains.step, trains.counts, coords)
+        counts = trains.counts
+        recorded = (
+            np.arange(trains.n_neurons)
+            if trains.state
+            else np.flatnonzero((counts > 0) | (driven > 0))
+        )
+        coords = {**point, "neuron": recorded, "driven": driven[recorded]}
+        writer.append(trains.step, counts[recorded], coords)
         if trains.state:
             _write_state(dataset, trains.state)
+
+
+def _string_lengths(points: Sequence[dict]) -> dict[str, int]:
+    """Width in bytes of each string coordinate: its longest value among ``points``."""
+    return {
+        name: max(len(point[name].encode()) for point in points)
+        for name, dtype in _COORD_TYPES.items()
+        if dtype is str
+    }
+
+
+def _read_sizes(dataset: netCDF4.Dataset) -> dict[str, int]:
+    return json.loads(dataset.n_neurons)
 
 
 def _read_run(path: Path) -> tuple[dict, np.ndarray, float, float]:
@@ -269,8 +340,13 @@ def _run_key(coords: dict) -> tuple:
     return tuple(coords[name][0] for name in GRID_COORDS)
 
 
-def _write_rate_groups(dataset: netCDF4.Dataset, axes: dict[str, dict[str, list]]) -> None:
-    """Create one group per network with its coordinate axes and a NaN-filled rate."""
+def _write_rate_groups(
+    dataset: netCDF4.Dataset, axes: dict[str, dict[str, list]], flywire_ids: dict
+) -> None:
+    """Create one group per network with its coordinate axes and a NaN-filled rate.
+
+    Networks in ``flywire_ids`` also get a ``flywire_id (neuron)`` coordinate.
+    """
     for network, network_axes in axes.items():
         group = dataset.createGroup(network)
         for dim in RATE_DIMS:
@@ -280,6 +356,12 @@ def _write_rate_groups(dataset: netCDF4.Dataset, axes: dict[str, dict[str, list]
             var = group.createVariable(dim, dtype, (dim,))
             var.setncatts(_COORD_ATTRS[dim])
             var[:] = np.asarray(values, dtype=object if dtype is str else dtype)
+        coordinates = ""
+        if network in flywire_ids:
+            ids = group.createVariable("flywire_id", np.int64, ("neuron",), **_COMPRESSION)
+            ids.setncatts({"long_name": "FlyWire root id of the neuron"})
+            ids[:] = np.asarray(flywire_ids[network])[network_axes["neuron"]]
+            coordinates = "flywire_id"
         rate = group.createVariable(
             "rate_hz_out",
             np.float64,
@@ -289,6 +371,8 @@ def _write_rate_groups(dataset: netCDF4.Dataset, axes: dict[str, dict[str, list]
             **_COMPRESSION,
         )
         rate.setncatts({"long_name": "output firing rate of each neuron", "units": "Hz"})
+        if coordinates:
+            rate.setncatts({"coordinates": coordinates})
 
 
 def collect(
@@ -297,30 +381,39 @@ def collect(
     rates_path: str | Path,
     config: dict,
     command: str,
+    flywire_ids: dict[str, np.ndarray] | None = None,
 ) -> None:
     """Concatenate run files into ``spikes.nc`` and tabulate ``rates.nc``.
 
     Runs are read one at a time (memory is bounded by the largest run) in the
     order given, after sorting by their grid coordinates, so the output does
-    not depend on the order Snakemake lists its inputs in.
+    not depend on the order Snakemake lists its inputs in. ``flywire_ids``
+    maps FlyWire networks to the id of each neuron index (a coordinate of
+    their ``rates.nc`` group).
     """
-    index = []
+    index, sizes = [], {}
     for path in run_paths:
         with netCDF4.Dataset(path) as dataset:
-            coords = _train_coords(dataset)
-        index.append((_run_key(coords), Path(path), len(coords["neuron"])))
+            key = _run_key(_train_coords(dataset))
+            ((network, n_neurons),) = _read_sizes(dataset).items()
+        if sizes.setdefault(network, n_neurons) != n_neurons:
+            raise ValueError(
+                f"{path}: network {network!r} has {n_neurons} neurons here, "
+                f"{sizes[network]} in other runs."
+            )
+        index.append((key, Path(path)))
     index.sort(key=lambda item: item[0])
-    keys = [key for key, _, _ in index]
+    keys = [key for key, _ in index]
     if len(set(keys)) != len(keys):
         raise ValueError("Two run files hold the same grid point; collect each run once.")
 
     axes: dict[str, dict[str, list]] = {}
-    for key, _, n_neurons in index:
+    for key in keys:
         point = dict(zip(GRID_COORDS, key, strict=True))
         network_axes = axes.setdefault(point["network"], {dim: set() for dim in RATE_DIMS})
         for dim in RATE_DIMS[:-1]:
             network_axes[dim].add(point[dim])
-        network_axes["neuron"] |= set(range(n_neurons))
+        network_axes["neuron"] = range(sizes[point["network"]])
     axes = {
         network: {dim: sorted(values) for dim, values in network_axes.items()}
         for network, network_axes in sorted(axes.items())
@@ -336,12 +429,15 @@ def collect(
         netCDF4.Dataset(rates_tmp, "w") as rates,
     ):
         rates.setncatts({"Conventions": "CF-1.11", **attrs})
-        _write_rate_groups(rates, axes)
+        _write_rate_groups(rates, axes, flywire_ids or {})
         writer = None
-        for k, (key, path, _) in enumerate(index):
+        for k, (key, path) in enumerate(index):
             coords, steps, dt_s, duration_s = _read_run(path)
             if writer is None:
-                writer = _SpikeWriter(spikes, dt_s, duration_s, attrs)
+                points = [dict(zip(GRID_COORDS, key, strict=True)) for key in keys]
+                writer = _SpikeWriter(
+                    spikes, dt_s, duration_s, attrs, _string_lengths(points), sizes
+                )
                 reference = (dt_s, duration_s)
             elif (dt_s, duration_s) != reference:
                 raise ValueError(
@@ -355,7 +451,9 @@ def collect(
             location = tuple(
                 axes[point["network"]][dim].index(point[dim]) for dim in RATE_DIMS[:-1]
             )
-            group["rate_hz_out"][(*location, slice(0, len(counts)))] = counts / duration_s
+            rate = np.zeros(sizes[point["network"]])
+            rate[coords["neuron"]] = counts / duration_s
+            group["rate_hz_out"][(*location, slice(None))] = rate
             if (k + 1) % 100 == 0 or k + 1 == len(index):
                 logger.info(
                     "collected %d of %d runs (%.1f s)",
@@ -370,12 +468,20 @@ def train_offsets(counts: np.ndarray) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
 
 
+def network_sizes(spikes: xr.Dataset) -> dict[str, int]:
+    """Number of neurons of each network in a spike dataset."""
+    return json.loads(spikes.attrs["n_neurons"])
+
+
 def _trains(spikes: xr.Dataset, offsets: np.ndarray, first: int, stop: int) -> dict:
-    """Spike times per neuron of trains ``first .. stop-1`` (read as one slice)."""
+    """Spike times of every neuron of the run of trains ``first .. stop-1`` (one read)."""
     times = spikes["spike_time"][offsets[first] : offsets[stop]].values
     local = offsets[first : stop + 1] - offsets[first]
     neurons = spikes["neuron"].values[first:stop]
-    return {int(neuron): times[local[j] : local[j + 1]] for j, neuron in enumerate(neurons)}
+    n_neurons = network_sizes(spikes)[str(spikes["network"].values[first])]
+    trains = dict.fromkeys(range(n_neurons), np.empty(0))  # silent neurons have no train
+    trains.update({int(neuron): times[local[j] : local[j + 1]] for j, neuron in enumerate(neurons)})
+    return trains
 
 
 def run_slices(spikes: xr.Dataset) -> Iterator[tuple[dict, slice]]:
@@ -454,11 +560,19 @@ def spike_trains(spikes: xr.Dataset, **selection) -> dict[int, np.ndarray]:
     return _trains(spikes, train_offsets(spikes["spike_count"].values), first, last + 1)
 
 
+def driven_mask(spikes: xr.Dataset, rows: slice) -> np.ndarray:
+    """The neurons driven in the run of trains ``rows``: boolean, shape (n_neurons,)."""
+    n_neurons = network_sizes(spikes)[str(spikes["network"].values[rows.start])]
+    mask = np.zeros(n_neurons, dtype=bool)
+    mask[spikes["neuron"].values[rows][spikes["driven"].values[rows] == 1]] = True
+    return mask
+
+
 def driven_neurons(spikes: xr.Dataset) -> dict[str, np.ndarray]:
     """Neurons driven in any run, per network: boolean arrays of shape (n_neurons,)."""
     driven: dict[str, np.ndarray] = {}
     for point, rows in run_slices(spikes):
-        mask = spikes["driven"].values[rows].astype(bool)
+        mask = driven_mask(spikes, rows)
         previous = driven.get(point["network"])
         driven[point["network"]] = mask if previous is None else previous | mask
     return driven

@@ -1,6 +1,7 @@
 rule collect:
     input:
         runs=get_run_files(),
+        flywire_networks=get_network_npz(FLYWIRE_NETWORKS),
     output:
         spikes=f"{RESULTS}/spikes.nc",
         rates=f"{RESULTS}/rates.nc",
@@ -10,5 +11,20 @@ rule collect:
         "../../envs/collect.yaml"
     params:
         config=RESULTS_CONFIG,
+        flywire_networks=FLYWIRE_NETWORKS,
     script:
         "../scripts/collect.py"
+
+
+rule neuron_rates:
+    # FlyWire networks: Shiu et al.'s summary, mean rate per FlyWire id over seeds.
+    input:
+        rates=f"{RESULTS}/rates.nc",
+    output:
+        table=f"{RESULTS}/neuron_rates/{{network}}.csv",
+    log:
+        f"{LOGS}/neuron_rates/{{network}}.log",
+    conda:
+        "../../envs/collect.yaml"
+    script:
+        "../scripts/neuron_rates.py"

@@ -15,6 +15,12 @@ if workflow.is_main_process:  # resume after a kill without --unlock
 STUDY = load_study(config)
 RESULTS_CONFIG = results_config(config)  # recorded in datasets' provenance
 RESULTS = f"results/{STUDY.name}"
+# Networks whose neurons have FlyWire ids (their lesion controls included).
+FLYWIRE_NETWORKS = [
+    network
+    for network, source in STUDY.networks.items()
+    if "flywire" in source.get("lesion_of", source)
+]
 LOGS = f"logs/{STUDY.name}"
 RUN = (
     "{network}/mode~{mode}/rate_hz~{rate_hz}/n_sources~{n_sources}/"
@@ -32,13 +38,14 @@ STATE_RUNS = [
     for run in STUDY.runs
     if run.network in STUDY.state_networks and run.mode != "shared_source"
 ]
-ANALYSES = ["independence", "equivalence", "input_scaling"]
-ANALYSES += ["propagation"] if STATE_RUNS else []
-ANALYSES += (
-    ["inhibition"]
-    if any(network.endswith(LESIONED_SUFFIX) for network in STUDY.networks)
-    else []
-)
+APPLICABLE = {
+    "independence": True,
+    "equivalence": True,
+    "input_scaling": True,
+    "propagation": bool(STATE_RUNS),
+    "inhibition": any(network.endswith(LESIONED_SUFFIX) for network in STUDY.networks),
+}
+ANALYSES = [name for name in config["analyses"] if APPLICABLE[name]]
 
 
 wildcard_constraints:
@@ -61,7 +68,18 @@ def get_network_files(wildcards):
     """Connectivity files a network is read from (none for inline or random)."""
     source = STUDY.networks[wildcards.network]
     source = source.get("lesion_of", source)
+    if "flywire" in source:
+        return [source["flywire"]["neurons"], source["flywire"]["connectivity"]]
     return [source["file"]] if "file" in source else []
+
+
+def get_source_mem_mb(wildcards, input):
+    """Memory (MB) to read a network's files: 1 GB plus 15 MB per MB of them.
+
+    FlyWire v783 (115 MB of files) peaks at 1.7 GB.
+    """
+    size_mb = sum(os.path.getsize(path) for path in input) / 1e6
+    return 1000 + 15 * math.ceil(size_mb)
 
 
 def get_network_mem_mb(wildcards, input):
@@ -115,13 +133,16 @@ def get_run_points():
     return [run.coords() for run in STUDY.runs]
 
 
-def get_network_npz():
-    """The validated connectivity of every network."""
-    return [f"{RESULTS}/networks/{network}.npz" for network in STUDY.networks]
+def get_network_npz(networks=STUDY.networks):
+    """The validated connectivity of ``networks`` (default: every network)."""
+    return [f"{RESULTS}/networks/{network}.npz" for network in networks]
 
 
+# Figures go with the analyses: a study without analyses (flywire) draws none.
 FIGURES = [
-    name for name, analysis in FIGURE_ANALYSES.items() if analysis in [None, *ANALYSES]
+    name
+    for name, analysis in FIGURE_ANALYSES.items()
+    if ANALYSES and analysis in [None, *ANALYSES]
 ]
 # The forum question each figure answers: its category in the report.
 FIGURE_QUESTIONS = {
@@ -160,6 +181,8 @@ def get_figure_files():
 
 
 def get_final_output():
-    return [f"{RESULTS}/spikes.nc", f"{RESULTS}/rates.nc", f"{RESULTS}/answers.md"] + (
-        get_figure_files()
+    outputs = [f"{RESULTS}/spikes.nc", f"{RESULTS}/rates.nc"]
+    outputs += [f"{RESULTS}/neuron_rates/{network}.csv" for network in FLYWIRE_NETWORKS]
+    return (
+        outputs + ([f"{RESULTS}/answers.md"] if ANALYSES else []) + get_figure_files()
     )

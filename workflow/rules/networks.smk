@@ -6,9 +6,13 @@ rule network:
         npz=f"{RESULTS}/networks/{{network}}.npz",
     log:
         f"{LOGS}/networks/{{network}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/networks/{{network}}.tsv"
     priority: 100
     conda:
         "../../envs/networks.yaml"
+    resources:
+        mem_mb=get_source_mem_mb,
     params:
         source=get_network_source,
     script:

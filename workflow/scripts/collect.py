@@ -6,6 +6,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
+from spikesweep.networks import load_neuron_ids  # noqa: E402
 from spikesweep.storage import collect  # noqa: E402
 
 collect(
@@ -14,4 +15,10 @@ collect(
     snakemake.output.rates,
     config=snakemake.params.config,
     command=f"snakemake rule {snakemake.rule}",
+    flywire_ids={
+        network: load_neuron_ids(path)
+        for network, path in zip(
+            snakemake.params.flywire_networks, snakemake.input.flywire_networks, strict=True
+        )
+    },
 )

@@ -8,8 +8,8 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)
 
 from spikesweep.networks import build_network, save_network  # noqa: E402
 
-matrix = build_network(snakemake.wildcards.network, snakemake.params.source)
+matrix, neuron_ids = build_network(snakemake.wildcards.network, snakemake.params.source)
 logging.info(
     "network %s: %d neurons, %d synapses", snakemake.wildcards.network, matrix.shape[0], matrix.nnz
 )
-save_network(matrix, snakemake.output.npz)
+save_network(matrix, neuron_ids, snakemake.output.npz)

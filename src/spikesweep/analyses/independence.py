@@ -42,7 +42,13 @@ import scipy.sparse
 import scipy.stats
 import xarray as xr
 
-from spikesweep.storage import GRID_COORDS, run_slices, train_offsets
+from spikesweep.storage import (
+    GRID_COORDS,
+    driven_mask,
+    network_sizes,
+    run_slices,
+    train_offsets,
+)
 
 __all__ = [
     "INDEPENDENT_INPUT_MODES",
@@ -60,7 +66,9 @@ INDEPENDENT_INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group", "pois
 POINT_COORDS = tuple(name for name in GRID_COORDS if name != "seed")
 
 
-def _spike_matrix(spikes: xr.Dataset, rows: slice, offsets: np.ndarray, n_steps: int):
+def _spike_matrix(
+    spikes: xr.Dataset, rows: slice, offsets: np.ndarray, n_neurons: int, n_steps: int
+):
     """Binary sparse (n_neurons, n_steps) matrix of one run: 1 where a neuron fired."""
     dt_s = float(spikes["spike_time"].encoding["scale_factor"])
     counts = spikes["spike_count"].values[rows]
@@ -68,7 +76,7 @@ def _spike_matrix(spikes: xr.Dataset, rows: slice, offsets: np.ndarray, n_steps:
     times = spikes["spike_time"][offsets[rows.start] : offsets[rows.stop]].values
     steps = np.rint(times / dt_s).astype(np.int64)
     return scipy.sparse.csr_array(
-        (np.ones(len(steps)), (neurons, steps)), shape=(len(counts), n_steps)
+        (np.ones(len(steps)), (neurons, steps)), shape=(n_neurons, n_steps)
     )
 
 
@@ -238,9 +246,10 @@ def independence(
     driven = {}
     for point, rows in run_slices(spikes):
         key = tuple(point[name] for name in POINT_COORDS)
-        run = _spike_matrix(spikes, rows, offsets, n_steps)[:, transient:]
+        n_neurons = network_sizes(spikes)[point["network"]]
+        run = _spike_matrix(spikes, rows, offsets, n_neurons, n_steps)[:, transient:]
         by_point.setdefault(key, []).append(run)
-        driven[key] = spikes["driven"].values[rows].astype(bool)
+        driven[key] = driven_mask(spikes, rows)
 
     rows, negative = [], []
     for key, runs in sorted(by_point.items()):

@@ -117,7 +117,7 @@ def propagation(
         steps = np.rint(run["spike_time"].values / dt_s).astype(np.int64)
         trains = [steps[offsets[k] : offsets[k + 1]] for k in range(len(offsets) - 1)]
         state = {name: run[name].values for name in VARIABLES}
-        point = {name: run[name].values[0].item() for name in ("mode", *DRIVE_AXES)}
+        point = {name: run[name].values[:1].tolist()[0] for name in ("mode", *DRIVE_AXES)}
         for pre, post, weight, kind in pairs:
             entry = pooled.setdefault(
                 (network, *point.values(), int(pre), int(post)),

@@ -1,0 +1,190 @@
+"""FlyWire files: the synthetic generator, the loader's checks, and a Shiu-style study."""
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import scipy.sparse
+import xarray as xr
+import yaml
+from conftest import snakemake, validated
+
+from spikesweep.config import ConfigError, load_study
+from spikesweep.flywire import (
+    CONNECTIVITY_COLUMNS,
+    load_flywire,
+    read_neuron_ids,
+    write_synthetic,
+)
+from spikesweep.networks import NetworkError, build_network, load_network
+
+N_NEURONS, N_CONNECTIONS = 2000, 60_000
+KEPT_IDS = [720575940624963786, 720575940630233916]  # two of Shiu et al.'s sugar GRNs
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    """A small synthetic connectome: (neurons CSV, connectivity parquet)."""
+    folder = tmp_path_factory.mktemp("flywire")
+    neurons, connectivity = folder / "neurons.csv", folder / "connectivity.parquet"
+    write_synthetic(neurons, connectivity, N_NEURONS, N_CONNECTIONS, seed=3, include_ids=KEPT_IDS)
+    return neurons, connectivity
+
+
+def test_synthetic_files_have_shius_format_and_statistics(pair):
+    neurons, connectivity = pair
+    assert neurons.read_text().startswith(",Completed\n")
+    ids = read_neuron_ids(neurons)
+    assert len(ids) == N_NEURONS and set(KEPT_IDS) <= set(ids.tolist())
+    assert (ids >= 10**17).all() and (ids < 10**18).all()  # 18-digit root ids
+    table = pq.read_table(connectivity).to_pandas()
+    assert tuple(table.columns) == CONNECTIVITY_COLUMNS
+    assert len(table) == N_CONNECTIONS
+    assert (table["Presynaptic_ID"] == ids[table["Presynaptic_Index"]]).all()
+    assert (table["Presynaptic_Index"] != table["Postsynaptic_Index"]).all()
+    assert not table.duplicated(["Presynaptic_Index", "Postsynaptic_Index"]).any()
+    assert (table["Connectivity"] >= 1).all() and table["Connectivity"].dtype == np.int64
+    signs = table.groupby("Presynaptic_Index")["Excitatory"].agg(["min", "max"])
+    assert (signs["min"] == signs["max"]).all()  # Dale's law: one sign per neuron
+    # a third inhibitory: 2000 Bernoulli(1/3) draws, sd 1.05 %; +-5 % is 4.7 sd
+    assert abs((signs["min"] < 0).mean() - 1 / 3) < 0.05
+    product = table["Excitatory"] * table["Connectivity"]
+    assert (table["Excitatory x Connectivity"] == product).all()
+    # heavy tails: hubs with many times the median degree, counts up to hundreds
+    in_degree = table.groupby("Postsynaptic_Index").size()
+    assert in_degree.max() > 8 * in_degree.median()
+    assert table["Connectivity"].median() <= 2 and table["Connectivity"].max() >= 100
+
+
+def test_the_generator_is_seeded(pair, tmp_path):
+    neurons, connectivity = pair
+    write_synthetic(
+        tmp_path / "n.csv", tmp_path / "c.parquet", N_NEURONS, N_CONNECTIONS, 3, KEPT_IDS
+    )
+    assert (tmp_path / "n.csv").read_bytes() == neurons.read_bytes()
+    assert pq.read_table(tmp_path / "c.parquet").equals(pq.read_table(connectivity))
+
+
+def test_loading_gives_the_weight_column_at_the_indices(pair):
+    neurons, connectivity = pair
+    matrix, ids = load_flywire(neurons, connectivity)
+    table = pd.read_parquet(connectivity)
+    expected = scipy.sparse.csr_array(
+        (
+            table["Excitatory x Connectivity"].to_numpy(float),
+            (table["Presynaptic_Index"], table["Postsynaptic_Index"]),
+        ),
+        shape=(N_NEURONS, N_NEURONS),
+    )
+    assert (matrix != expected).nnz == 0
+    np.testing.assert_array_equal(ids, read_neuron_ids(neurons))
+
+
+def test_silencing_zeroes_every_outgoing_weight_only(pair):
+    neurons, connectivity = pair
+    spec = {"neurons": str(neurons), "connectivity": str(connectivity)}
+    intact, ids = build_network("fly", {"flywire": spec})
+    silenced, _ = build_network("fly", {"flywire": {**spec, "silenced": KEPT_IDS}})
+    rows = np.flatnonzero(np.isin(ids, KEPT_IDS))
+    assert all(intact[[row], :].nnz > 0 and silenced[[row], :].nnz == 0 for row in rows)
+    others = np.setdiff1d(np.arange(N_NEURONS), rows)
+    assert (intact[others, :] != silenced[others, :]).nnz == 0
+
+
+def rewrite(connectivity, tmp_path, change) -> str:
+    table = pd.read_parquet(connectivity)
+    change(table)
+    path = tmp_path / "bad.parquet"
+    table.to_parquet(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: t.__setitem__("Presynaptic_ID", t["Presynaptic_ID"] + 1), "different releases"),
+        (lambda t: t.loc.__setitem__((5, "Postsynaptic_Index"), N_NEURONS), "row 5"),
+        (lambda t: t.loc.__setitem__(7, t.loc[6].to_numpy()), "row 7 repeats the connection"),
+        (lambda t: t.pop("Excitatory"), "missing ['Excitatory']"),
+        (lambda t: t.__setitem__("Excitatory x Connectivity", t["Connectivity"] / 2), "integers"),
+    ],
+    ids=["id mismatch", "index out of range", "repeated row", "missing column", "float weights"],
+)
+def test_bad_connectivity_is_refused_with_its_row(pair, tmp_path, change, message):
+    neurons, connectivity = pair
+    bad = rewrite(connectivity, tmp_path, change)
+    with pytest.raises(NetworkError, match=r"bad\.parquet") as error:
+        load_flywire(neurons, bad)
+    assert message in str(error.value)
+
+
+def flywire_config(pair, targets, silenced=()) -> dict:
+    neurons, connectivity = pair
+    spec = {"neurons": str(neurons), "connectivity": str(connectivity)}
+    return {
+        "study": "shiu",
+        "seeds": [0, 1, 2],
+        "analyses": [],
+        "model": {"weight_per_synapse_mV": 0.275, "driven_refractory_ms": 0},
+        "networks": {
+            "fly": {"flywire": spec},
+            "fly-silenced": {"flywire": {**spec, "silenced": list(silenced)}},
+        },
+        "sweeps": {
+            "sugar": {
+                "networks": ["fly", "fly-silenced"],
+                "modes": ["poisson_input"],
+                "points": [{"rate_hz": 150, "n_sources": 1, "weight_mV": 68.75}],
+                "targets": list(targets),
+            }
+        },
+    }
+
+
+def test_targets_are_flywire_ids_and_unknown_ones_are_named(pair):
+    study = load_study(validated(flywire_config(pair, KEPT_IDS)))
+    ids = read_neuron_ids(pair[0])
+    assert {tuple(ids[list(run.targets)]) for run in study.runs} == {tuple(sorted(KEPT_IDS))}
+    with pytest.raises(ValueError, match=r"sweeps.sugar.targets.*FlyWire ids.*\[12345\]"):
+        load_study(validated(flywire_config(pair, [*KEPT_IDS, 12345])))
+    with pytest.raises(ValueError, match=r"networks.fly-silenced.flywire.silenced.*\[777\]"):
+        load_study(validated(flywire_config(pair, KEPT_IDS, silenced=[777])))
+    bad = flywire_config(pair, KEPT_IDS)
+    bad["networks"]["fly"]["flywire"]["neurons"] = "missing.csv"
+    with pytest.raises(ConfigError, match=r"networks\.fly\.flywire\.neurons.*missing\.csv"):
+        load_study(validated(bad))
+
+
+@pytest.mark.workflow
+def test_a_shiu_style_experiment_gives_rates_by_flywire_id(pair, tmp_path):
+    """Drive the five strongest excitatory neurons (refractory 0), once intact and once
+    with the driven neurons silenced: the negative control where nothing else may fire."""
+    neurons, connectivity = pair
+    matrix, ids = load_flywire(neurons, connectivity)
+    strength = np.asarray(matrix.multiply(matrix > 0).sum(axis=1)).ravel()
+    strength[np.asarray(matrix.min(axis=1).toarray()).ravel() < 0] = 0  # excitatory only
+    driven = ids[np.argsort(strength)[-5:]].tolist()
+    (tmp_path / "config.yaml").write_text(
+        yaml.safe_dump(flywire_config(pair, driven, silenced=driven))
+    )
+    result = snakemake(tmp_path, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = tmp_path / "results/shiu"
+    assert not (results / "answers.md").exists()  # analyses: []
+    for network in ("fly", "fly-silenced"):
+        with xr.open_dataset(results / "rates.nc", group=network) as rates:
+            np.testing.assert_array_equal(rates["flywire_id"].values, ids)
+            assert rates["rate_hz_out"].sizes["seed"] == 3
+    tables = {
+        network: pd.read_csv(results / f"neuron_rates/{network}.csv")
+        for network in ("fly", "fly-silenced")
+    }
+    for table in tables.values():
+        rows = table.set_index("flywire_id").loc[driven]
+        # refractory 0: every 150 Hz input event fires; the mean of 5 neurons x 3 s has
+        # sd 3.2 Hz, so +-15 Hz is a 4.7 sd band (false-positive rate < 1e-5)
+        assert abs(rows["mean_rate_hz"].mean() - 150) < 15
+        assert (rows["n_seeds"] == 3).all()
+    assert len(tables["fly"]) > len(driven)  # the drive propagates ...
+    assert set(tables["fly-silenced"]["flywire_id"]) == set(driven)  # ... unless silenced
+    assert load_network(results / "networks/fly-silenced.npz").shape == matrix.shape
