@@ -185,7 +185,8 @@ class _SpikeWriter:
     they compress: a variable-length string costs tens of bytes per train,
     which for a 139,000-neuron network is more than its spikes.
     ``string_lengths`` gives their widths in bytes (the longest value written),
-    ``n_neurons`` the size of each network written.
+    ``n_neurons`` the size of each network written, ``expected`` the number of
+    trains and spikes to come (chunks are no larger: a chunk's fill is stored).
     """
 
     def __init__(
@@ -196,7 +197,9 @@ class _SpikeWriter:
         attrs: dict,
         string_lengths: dict[str, int],
         n_neurons: dict[str, int],
+        expected: tuple[int, int],
     ):
+        trains, spikes = (max(1, min(n, 1 << 16)) for n in expected)
         self._ds = dataset
         dataset.setncatts(
             {
@@ -210,13 +213,13 @@ class _SpikeWriter:
         dataset.createDimension("spike", None)
         dataset.createDimension("train", None)
         time_var = dataset.createVariable(
-            "spike_time", np.int32, ("spike",), chunksizes=(1 << 16,), **_COMPRESSION
+            "spike_time", np.int32, ("spike",), chunksizes=(spikes,), **_COMPRESSION
         )
         time_var.setncatts(
             {"long_name": "spike time", "units": "s", "scale_factor": np.float64(dt_s)}
         )
         count = dataset.createVariable(
-            "spike_count", np.int32, ("train",), chunksizes=(1 << 16,), **_COMPRESSION
+            "spike_count", np.int32, ("train",), chunksizes=(trains,), **_COMPRESSION
         )
         count.setncatts(
             {
@@ -230,13 +233,13 @@ class _SpikeWriter:
                 width = f"{name}_strlen"
                 dataset.createDimension(width, max(string_lengths[name], 1))
                 var = dataset.createVariable(
-                    name, "S1", ("train", width), chunksizes=(1 << 16, 1), **_COMPRESSION
+                    name, "S1", ("train", width), chunksizes=(trains, 1), **_COMPRESSION
                 )
                 var.setncatts({**_COORD_ATTRS[name], "_Encoding": "utf-8"})
                 var.set_auto_chartostring(False)  # we write (train, width) bytes
             else:
                 var = dataset.createVariable(
-                    name, dtype, ("train",), chunksizes=(1 << 16,), **_COMPRESSION
+                    name, dtype, ("train",), chunksizes=(trains,), **_COMPRESSION
                 )
                 var.setncatts(_COORD_ATTRS[name])
         dataset.set_auto_maskandscale(False)  # we write raw int32 steps
@@ -288,6 +291,13 @@ def write_run(path: str | Path, trains, run_config: dict, command: str) -> None:
     """
     point = run_config["point"]
     attrs = provenance(run_config, command, point["seed"])
+    targets = run_config["targets"]
+    driven = np.zeros(trains.n_neurons, dtype=np.int8)
+    driven[slice(None) if targets == "all" else targets] = 1
+    counts = trains.counts
+    recorded = (
+        np.arange(trains.n_neurons) if trains.state else np.flatnonzero((counts > 0) | (driven > 0))
+    )
     with atomic_path(path) as tmp, netCDF4.Dataset(tmp, "w") as dataset:
         writer = _SpikeWriter(
             dataset,
@@ -296,15 +306,7 @@ def write_run(path: str | Path, trains, run_config: dict, command: str) -> None:
             attrs,
             _string_lengths([point]),
             {point["network"]: trains.n_neurons},
-        )
-        targets = run_config["targets"]
-        driven = np.zeros(trains.n_neurons, dtype=np.int8)
-        driven[slice(None) if targets == "all" else targets] = 1
-        counts = trains.counts
-        recorded = (
-            np.arange(trains.n_neurons)
-            if trains.state
-            else np.flatnonzero((counts > 0) | (driven > 0))
+            (len(recorded), len(trains.step)),
         )
         coords = {**point, "neuron": recorded, "driven": driven[recorded]}
         writer.append(trains.step, counts[recorded], coords)
@@ -391,11 +393,14 @@ def collect(
     maps FlyWire networks to the id of each neuron index (a coordinate of
     their ``rates.nc`` group).
     """
-    index, sizes = [], {}
+    index, sizes, n_trains, n_spikes = [], {}, 0, 0
     for path in run_paths:
         with netCDF4.Dataset(path) as dataset:
-            key = _run_key(_train_coords(dataset))
+            coords = _train_coords(dataset)
             ((network, n_neurons),) = _read_sizes(dataset).items()
+        key = _run_key(coords)
+        n_trains += len(coords["neuron"])
+        n_spikes += int(coords["spike_count"].sum())
         if sizes.setdefault(network, n_neurons) != n_neurons:
             raise ValueError(
                 f"{path}: network {network!r} has {n_neurons} neurons here, "
@@ -436,7 +441,13 @@ def collect(
             if writer is None:
                 points = [dict(zip(GRID_COORDS, key, strict=True)) for key in keys]
                 writer = _SpikeWriter(
-                    spikes, dt_s, duration_s, attrs, _string_lengths(points), sizes
+                    spikes,
+                    dt_s,
+                    duration_s,
+                    attrs,
+                    _string_lengths(points),
+                    sizes,
+                    (n_trains, n_spikes),
                 )
                 reference = (dt_s, duration_s)
             elif (dt_s, duration_s) != reference:
