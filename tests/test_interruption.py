@@ -3,7 +3,8 @@
 The study is killed at three points (while a program compiles, between
 simulations, while collecting), rerun with the same command after each kill,
 and must then finish with every file equal to an uninterrupted run's, without
-redoing a simulation whose file was complete when it was killed.
+redoing a simulation whose file was complete when it was killed; and once in
+the middle of a batch of six runs, whose finished runs must be kept as well.
 """
 
 import os
@@ -33,9 +34,14 @@ def command(workdir: Path) -> list[str]:
 
 
 def run_files(workdir: Path) -> dict[Path, int]:
-    """Complete run files (written by rename) and their modification times (ns)."""
+    """Complete run files and their inode numbers.
+
+    Writing a run file makes a new inode (a temporary file renamed); keeping it
+    does not. (Modification times cannot tell: Snakemake touches the outputs of
+    a job that are older than its start, such as the runs a batch kept.)
+    """
     sims = workdir / "results/resume/sims"
-    return {path: path.stat().st_mtime_ns for path in sims.rglob("*.nc")} if sims.is_dir() else {}
+    return {path: path.stat().st_ino for path in sims.rglob("*.nc")} if sims.is_dir() else {}
 
 
 def compiling(workdir: Path) -> bool:
@@ -83,13 +89,27 @@ def test_killed_three_times_the_study_resumes_and_loses_nothing(reference, tmp_p
     completed = {}
     for when in (compiling, simulating, collecting):
         completed.update(run_and_kill(tmp_path, when))
+    assert len(completed) >= 2
+    resume_and_compare(tmp_path, reference, completed)
+
+
+def test_a_batch_killed_midway_keeps_its_finished_runs(reference, tmp_path):
+    """One job of six runs: Snakemake deletes an interrupted job's outputs."""
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump({**STUDY, "batch_size": 6}))
+    completed = run_and_kill(tmp_path, simulating)
+    assert 2 <= len(completed) < 6, "the batch was not interrupted midway"
+    resume_and_compare(tmp_path, reference, completed)
+    log = next((tmp_path / "logs/resume/batches").rglob("batch~0.log")).read_text()
+    assert log.count("finished by an interrupted job, kept") == len(completed)
+
+
+def resume_and_compare(tmp_path, reference, completed: dict[Path, int]) -> None:
+    """Rerun the command; the finished runs are kept, every file equals the reference's."""
     result = subprocess.run(command(tmp_path), capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
-
-    assert len(completed) >= 2
     final = run_files(tmp_path)
-    for path, mtime in completed.items():
-        assert final[path] == mtime, f"{path} was simulated again"
+    for path, inode in completed.items():
+        assert final[path] == inode, f"{path} was simulated again"
     expected = sorted(path.relative_to(reference) for path in run_files(reference))
     assert sorted(path.relative_to(tmp_path) for path in final) == expected
     for relative in expected:

@@ -6,11 +6,18 @@ into batches of at most ``batch_size`` runs. A batch is one Snakemake job (one
 cluster job on SLURM): it pays Python's and Brian2's start-up once, then runs
 each simulation and writes its own run file and cost record. A run's spikes
 do not depend on the batch it lands in.
+
+A batch that is interrupted (a kill, a node failure) loses no finished run:
+each run's files get a hard link ``.{name}.kept`` beside them, which
+Snakemake does not know about, so it survives the removal of the interrupted
+job's outputs; the rerun links back every run whose kept file has its
+config hash instead of simulating it, and the links go once the batch is done.
 """
 
 import functools
 import itertools
 import logging
+import os
 import re
 import resource
 import time
@@ -18,9 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from spikesweep.config import RunPoint, Study
+from spikesweep.config import RunPoint, Study, config_hash
 from spikesweep.standalone import RunCost, build_id, run_program
-from spikesweep.storage import atomic_path, write_run
+from spikesweep.storage import atomic_path, stored_config_hash, write_run
 from spikesweep.trains import SpikeTrains
 
 __all__ = ["Batch", "plan_batches", "run_batch", "runner", "write_cost"]
@@ -100,6 +107,34 @@ def runner(build_dir: str | Path | None, network_path: str | Path) -> Runner:
     return functools.partial(_simulate_in_process, load_network(network_path))
 
 
+def _kept(path: str | Path) -> Path:
+    """Where a batch keeps a hard link of a finished run's file until it completes."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.kept")
+
+
+def _keep(*paths: str) -> None:
+    for path in paths:
+        _kept(path).unlink(missing_ok=True)
+        try:
+            os.link(path, _kept(path))
+        except OSError:  # no hard links on this file system: a rerun simulates again
+            return
+
+
+def _restore(run_config: dict, *paths: str) -> bool:
+    """Link back a run that an interrupted job of this batch finished; False if none."""
+    spikes_path = paths[0]
+    if not all(_kept(path).is_file() for path in paths):
+        return False
+    if stored_config_hash(_kept(spikes_path)) != config_hash(run_config):
+        return False
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
+        os.link(_kept(path), path)
+    return True
+
+
 def run_batch(
     run_configs: list[dict],
     spikes_paths: list[str],
@@ -123,12 +158,8 @@ def run_batch(
     for k, (run_config, spikes_path, cost_path) in enumerate(
         zip(run_configs, spikes_paths, cost_paths, strict=True), start=1
     ):
-        trains, cost = simulate_run(run_config)
-        write_run(spikes_path, trains, run_config, command)
-        write_cost(cost_path, cost)
         point = run_config["point"]
-        logger.info(
-            "run %d/%d: %s %s rate_hz=%g n_sources=%d weight_mV=%g seed %d: %d spikes in %.2f s",
+        label = "run {}/{}: {} {} rate_hz={:g} n_sources={} weight_mV={:g} seed {}".format(
             k,
             len(run_configs),
             point["network"],
@@ -137,6 +168,14 @@ def run_batch(
             point["n_sources"],
             point["weight_mV"],
             point["seed"],
-            len(trains.step),
-            cost.wall_s,
         )
+        if _restore(run_config, spikes_path, cost_path):
+            logger.info("%s: finished by an interrupted job, kept", label)
+            continue
+        trains, cost = simulate_run(run_config)
+        write_run(spikes_path, trains, run_config, command)
+        write_cost(cost_path, cost)
+        _keep(spikes_path, cost_path)
+        logger.info("%s: %d spikes in %.2f s", label, len(trains.step), cost.wall_s)
+    for path in (*spikes_paths, *cost_paths):
+        _kept(path).unlink(missing_ok=True)

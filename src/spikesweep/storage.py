@@ -68,6 +68,7 @@ __all__ = [
     "provenance",
     "run_slices",
     "spike_trains",
+    "stored_config_hash",
     "train_offsets",
     "write_analysis",
     "write_run",
@@ -321,6 +322,15 @@ def _string_lengths(points: Sequence[dict]) -> dict[str, int]:
         for name, dtype in _COORD_TYPES.items()
         if dtype is str
     }
+
+
+def stored_config_hash(path: str | Path) -> str | None:
+    """The ``config_hash`` provenance attribute of a file; None if it cannot be read."""
+    try:
+        with netCDF4.Dataset(path) as dataset:
+            return dataset.getncattr("config_hash")
+    except (OSError, AttributeError):
+        return None
 
 
 def _read_sizes(dataset: netCDF4.Dataset) -> dict[str, int]:
