@@ -4,10 +4,13 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse
 import yaml
 from conftest import snakemake, with_change
+
+from spikesweep.flywire import write_synthetic
 
 pytestmark = pytest.mark.workflow
 
@@ -50,6 +53,19 @@ def pickled(path):
 def truncated_npz(path):
     scipy.sparse.save_npz(path, scipy.sparse.csr_array(np.eye(3)))
     path.write_bytes(path.read_bytes()[:40])
+
+
+def flywire_pair(workdir, mismatched: bool = False):
+    """A 50-neuron synthetic FlyWire pair: n.csv and c.parquet (ids off by one if mismatched)."""
+    write_synthetic(workdir / "n.csv", workdir / "c.parquet", 50, 200, seed=0)
+    if mismatched:
+        table = pd.read_parquet(workdir / "c.parquet")
+        table["Presynaptic_ID"] += 1
+        table.to_parquet(workdir / "c.parquet")
+
+
+def flywire_network(**extra) -> dict:
+    return {"flywire": {"neurons": "n.csv", "connectivity": "c.parquet", **extra}}
 
 
 def file_network(name: str) -> dict:
@@ -145,6 +161,18 @@ CASES = {
         file_network("net.csv"),
         writes("net.csv", "pre,post,weight\n0,1,1\n0,1,2\n"),
         ["net.csv", "row 1 repeats the edge 0 -> 1"],
+    ),
+    "unknown FlyWire id": (
+        "networks.forum3",
+        flywire_network(silenced=[1]),
+        flywire_pair,
+        ["'networks.forum3.flywire.silenced'", "[1]"],
+    ),
+    "FlyWire files of different releases": (
+        "networks.forum3",
+        flywire_network(),
+        lambda workdir: flywire_pair(workdir, mismatched=True),
+        ["c.parquet", "row 0", "different releases"],
     ),
     "unknown file format": (
         "networks.forum3",

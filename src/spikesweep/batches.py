@@ -8,10 +8,11 @@ each simulation and writes its own run file and cost record. A run's spikes
 do not depend on the batch it lands in.
 
 A batch that is interrupted (a kill, a node failure) loses no finished run:
-each run's files get a hard link ``.{name}.kept`` beside them, which
-Snakemake does not know about, so it survives the removal of the interrupted
-job's outputs; the rerun links back every run whose kept file has its
-config hash instead of simulating it, and the links go once the batch is done.
+each run's files are written as ``.{name}.kept`` beside their paths, then
+hard-linked to them. Snakemake does not know the kept files, so they survive
+its removal of the interrupted job's outputs; the rerun links back every run
+whose kept file has its config hash instead of simulating it, and the kept
+files go once the batch is done.
 """
 
 import functools
@@ -20,6 +21,7 @@ import logging
 import os
 import re
 import resource
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,25 +115,23 @@ def _kept(path: str | Path) -> Path:
     return path.with_name(f".{path.name}.kept")
 
 
-def _keep(*paths: str) -> None:
+def _publish(*paths: str) -> None:
+    """Give each kept file its path (a hard link; a copy where links are not supported)."""
     for path in paths:
-        _kept(path).unlink(missing_ok=True)
+        Path(path).unlink(missing_ok=True)
         try:
-            os.link(path, _kept(path))
-        except OSError:  # no hard links on this file system: a rerun simulates again
-            return
+            os.link(_kept(path), path)
+        except OSError:
+            shutil.copyfile(_kept(path), path)
 
 
 def _restore(run_config: dict, *paths: str) -> bool:
-    """Link back a run that an interrupted job of this batch finished; False if none."""
-    spikes_path = paths[0]
+    """Publish a run that an interrupted job of this batch finished; False if none."""
     if not all(_kept(path).is_file() for path in paths):
         return False
-    if stored_config_hash(_kept(spikes_path)) != config_hash(run_config):
+    if stored_config_hash(_kept(paths[0])) != config_hash(run_config):
         return False
-    for path in paths:
-        Path(path).unlink(missing_ok=True)
-        os.link(_kept(path), path)
+    _publish(*paths)
     return True
 
 
@@ -173,9 +173,9 @@ def run_batch(
             logger.info("%s: finished by an interrupted job, kept", label)
             continue
         trains, cost = simulate_run(run_config)
-        write_run(spikes_path, trains, run_config, command)
-        write_cost(cost_path, cost)
-        _keep(spikes_path, cost_path)
+        write_run(_kept(spikes_path), trains, run_config, command)
+        write_cost(_kept(cost_path), cost)
+        _publish(spikes_path, cost_path)
         logger.info("%s: %d spikes in %.2f s", label, len(trains.step), cost.wall_s)
     for path in (*spikes_paths, *cost_paths):
         _kept(path).unlink(missing_ok=True)
