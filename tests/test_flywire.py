@@ -7,13 +7,14 @@ import pytest
 import scipy.sparse
 import xarray as xr
 import yaml
-from conftest import snakemake, validated
+from conftest import ROOT, snakemake, validated
 
 from spikesweep.config import ConfigError, load_study
 from spikesweep.flywire import (
     CONNECTIVITY_COLUMNS,
     load_flywire,
     read_neuron_ids,
+    study_flywire_ids,
     write_synthetic,
 )
 from spikesweep.networks import NetworkError, build_network, load_network
@@ -63,6 +64,16 @@ def test_the_generator_is_seeded(pair, tmp_path):
     )
     assert (tmp_path / "n.csv").read_bytes() == neurons.read_bytes()
     assert pq.read_table(tmp_path / "c.parquet").equals(pq.read_table(connectivity))
+
+
+def test_the_flywire_study_is_valid_and_names_its_ids():
+    """config/studies/flywire.yaml passes the schema; `make flywire-data` includes its ids."""
+    study = yaml.safe_load((ROOT / "config/studies/flywire.yaml").read_text())
+    validated(study)
+    ids = study_flywire_ids(study)
+    assert ids == sorted(study["sweeps"]["sugar"]["targets"]) and len(ids) == 21
+    silenced = {**study["networks"]["fly"]["flywire"], "silenced": [1]}
+    assert study_flywire_ids({**study, "networks": {"fly": {"flywire": silenced}}}) == [1, *ids]
 
 
 def test_loading_gives_the_weight_column_at_the_indices(pair):
