@@ -194,12 +194,11 @@ def _network_size(source: dict, flywire_ids: np.ndarray | None) -> int | None:
 
 
 def _flywire_ids(name: str, source: dict, config_dir: Path) -> np.ndarray | None:
-    """FlyWire ids of a ``flywire`` network (or its lesion control); None for others.
+    """FlyWire ids of a ``flywire`` network; None for other sources.
 
     Reads the neurons CSV only (seconds at most), so that targets and silenced
     neurons given by FlyWire id are checked before anything runs.
     """
-    source = source.get("lesion_of", source)
     if "flywire" not in source:
         return None
     from spikesweep import flywire  # pandas and pyarrow: only for FlyWire studies
@@ -356,8 +355,14 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
                 networks[twin] = {"lesion_of": config["networks"][network]}
     flywire_ids = {
         network: _flywire_ids(network, source, Path(config_dir))
-        for network, source in networks.items()
+        for network, source in config["networks"].items()
     }
+    flywire_ids.update(  # a lesion control has its network's neurons
+        {
+            network: flywire_ids[network.removesuffix(LESIONED_SUFFIX)]
+            for network in networks.keys() - flywire_ids.keys()
+        }
+    )
     sizes = {
         network: _network_size(source, flywire_ids[network]) for network, source in networks.items()
     }

@@ -368,12 +368,6 @@ def _write_rate_groups(
             var = group.createVariable(dim, dtype, (dim,))
             var.setncatts(_COORD_ATTRS[dim])
             var[:] = np.asarray(values, dtype=object if dtype is str else dtype)
-        coordinates = ""
-        if network in flywire_ids:
-            ids = group.createVariable("flywire_id", np.int64, ("neuron",), **_COMPRESSION)
-            ids.setncatts({"long_name": "FlyWire root id of the neuron"})
-            ids[:] = np.asarray(flywire_ids[network])[network_axes["neuron"]]
-            coordinates = "flywire_id"
         rate = group.createVariable(
             "rate_hz_out",
             np.float64,
@@ -383,8 +377,11 @@ def _write_rate_groups(
             **_COMPRESSION,
         )
         rate.setncatts({"long_name": "output firing rate of each neuron", "units": "Hz"})
-        if coordinates:
-            rate.setncatts({"coordinates": coordinates})
+        if network in flywire_ids:
+            ids = group.createVariable("flywire_id", np.int64, ("neuron",), **_COMPRESSION)
+            ids.setncatts({"long_name": "FlyWire root id of the neuron"})
+            ids[:] = np.asarray(flywire_ids[network])[network_axes["neuron"]]
+            rate.setncatts({"coordinates": "flywire_id"})
 
 
 def collect(
