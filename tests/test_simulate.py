@@ -7,10 +7,11 @@ with each other and with the workflow test.
 import numpy as np
 import pytest
 from brian2 import Hz, ms, second
-from conftest import FORUM3
+from conftest import FORUM3, validated, with_change
 
-from spikesweep.config import RunPoint
-from spikesweep.networks import build_network
+from spikesweep.batches import runner
+from spikesweep.config import RunPoint, load_study
+from spikesweep.networks import build_network, save_network
 from spikesweep.simulate import simulate
 from spikesweep.theory import suprathreshold_rate
 
@@ -100,3 +101,12 @@ def test_targets_restrict_the_drive(forum3, model):
     result = simulate(forum3, model, point, DURATION, DT)
     assert result.counts[0] > 50 and result.counts[2] > 50
     assert result.counts[1] == 0  # 0 -> 1 is 2.5 mV into g: below threshold on its own
+
+
+def test_an_in_process_run_reports_its_simulation_loop(forum3, tmp_path):
+    """A batch's runtime runner: Brian2's run-loop time is part of the run's wall time."""
+    study = load_study(validated(with_change("codegen_target", "cython")))
+    save_network(forum3, np.arange(3), tmp_path / "forum3.npz")
+    trains, cost = runner(None, tmp_path / "forum3.npz")(study.run_config(study.runs[0]))
+    assert trains.n_neurons == 3 and trains.counts.sum() > 0
+    assert 0 < cost.simulation_s < cost.wall_s

@@ -118,6 +118,7 @@ def test_each_run_has_its_cost_record_and_provenance(study):
         relative = run.relative_to(study / "results/tiny/sims").with_suffix(".tsv")
         cost = pd.read_csv(study / "results/tiny/benchmarks/sims" / relative, sep="\t")
         assert cost["s"].iloc[0] > 0 and cost["max_rss"].iloc[0] > 0
+        assert 0 < cost["simulation_s"].iloc[0] < cost["s"].iloc[0]  # the loop, within the run
     with xr.open_dataset(runs[0]) as ds:
         assert ds.attrs["command"] == "snakemake rule simulate"
         assert ds.attrs["codegen_target"] == "cpp_standalone"

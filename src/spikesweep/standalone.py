@@ -75,6 +75,15 @@ _SEED_CODE = f"""
 #: Result file holding the program's peak resident memory (kB, Linux only). Read
 #: from /proc: the rusage of a child of Python would include Python's memory.
 _PEAK_RSS_FILE = "peak_rss_kb"
+#: Result file where Brian2 writes the seconds its run loop took (and the
+#: completed fraction), as ``brian_end()`` does.
+_RUN_INFO_FILE = "last_run_info.txt"
+_RUN_INFO_CODE = f"""
+{{
+    std::ofstream _info(brian::results_dir + "{_RUN_INFO_FILE}");
+    _info << Network::_last_run_time << " " << Network::_last_run_completed_fraction << std::endl;
+}}
+"""
 _PEAK_RSS_CODE = f"""
 {{
     std::ifstream _status("/proc/self/status");
@@ -87,8 +96,9 @@ _PEAK_RSS_CODE = f"""
 
 
 def _spikes_only_end(variables) -> str:
-    """C++ for the end of a program: write ``variables`` (dynamic arrays) and the peak
-    RSS into the results folder as Brian2 would, then exit without ``brian_end()``."""
+    """C++ for the end of a program: write ``variables`` (dynamic arrays), the run
+    loop's time and the peak RSS into the results folder as Brian2 would, then exit
+    without ``brian_end()``."""
     import brian2
 
     writes = "".join(
@@ -103,15 +113,18 @@ def _spikes_only_end(variables) -> str:
     }}"""
         for variable in variables
     )
-    return f"{{{writes}\n{_PEAK_RSS_CODE}\n    std::exit(0);\n}}\n"
+    return f"{{{writes}\n{_RUN_INFO_CODE}\n{_PEAK_RSS_CODE}\n    std::exit(0);\n}}\n"
 
 
 @dataclass(frozen=True)
 class RunCost:
-    """What one run cost: wall time (s) and peak resident memory (MB) of its process."""
+    """What one run cost: wall time (s) and peak resident memory (MB) of its process,
+    and of the wall time, the seconds in Brian2's run loop (Brian2's last run time:
+    the time steps, without building, loading or writing)."""
 
     wall_s: float
     max_rss_mb: float
+    simulation_s: float
 
 
 def build_config(run_config: dict) -> dict:
@@ -255,7 +268,11 @@ def run_program(directory: str | Path, run_config: dict) -> tuple[SpikeTrains, R
                 f"{directory / 'main'} {' '.join(arguments)} failed with exit status "
                 f"{process.returncode}:\n{(process.stdout + process.stderr)[-2000:]}"
             )
-        cost = RunCost(time.perf_counter() - started, _peak_rss_mb(results))
+        cost = RunCost(
+            time.perf_counter() - started,
+            _peak_rss_mb(results),
+            float((results / _RUN_INFO_FILE).read_text().split()[0]),
+        )
         state = None
         if "v" in files:
             state = {
