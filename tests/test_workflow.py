@@ -203,6 +203,8 @@ def test_equivalence_finds_the_loop_equivalent_and_reports_cost(study):
     assert row["mode"] == "per_neuron" and row["difference_hz"] == 0
     assert row["verdict"] == "equivalent"
     assert set(summary["cost_per_run"]) == {"poisson_input", "per_neuron", "shared_source"}
+    for cost in summary["cost_per_run"].values():
+        assert 0 < cost["simulation_s"] < cost["wall_s"]
 
 
 def test_input_scaling_matches_the_dead_time_prediction(study):

@@ -66,10 +66,14 @@ def _equivalence(s: dict) -> list[str]:
         "structure is compiled once beforehand, see results/{study}/benchmarks/):",
         "",
     ]
-    lines += ["| mode | wall time (s) | peak memory (MB) |", "|---|---|---|"]
+    lines += [
+        "| mode | wall time (s) | of which Brian2's run loop (s) | peak memory (MB) |",
+        "|---|---|---|---|",
+    ]
     for mode, cost in sorted(s["cost_per_run"].items()):
         lines.append(
-            f"| {mode} | {_fixed(cost['wall_s'], '.2f')} | {_fixed(cost['max_rss_mb'], '.0f')} |"
+            f"| {mode} | {_fixed(cost['wall_s'], '.2f')} | {_fixed(cost['simulation_s'], '.3f')} "
+            f"| {_fixed(cost['max_rss_mb'], '.0f')} |"
         )
     lines += [
         "",

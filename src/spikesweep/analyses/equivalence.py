@@ -35,14 +35,22 @@ COMPARED_MODES = ("per_neuron", "poisson_group", "poisson_count")
 
 
 def read_costs(paths, points: list[dict]) -> pd.DataFrame:
-    """Per-run cost from Snakemake benchmark files: wall time (s) and peak RSS (MB).
+    """Per-run cost from the runs' cost records: wall time (s), of it Brian2's
+    run loop (s), and peak RSS (MB).
 
     ``points[k]`` holds the grid coordinates of the run measured in ``paths[k]``.
     """
     rows = []
     for path, point in zip(paths, points, strict=True):
         record = pd.read_csv(path, sep="\t").iloc[0]
-        rows.append({**point, "wall_s": float(record["s"]), "max_rss_mb": float(record["max_rss"])})
+        rows.append(
+            {
+                **point,
+                "wall_s": float(record["s"]),
+                "simulation_s": float(record["simulation_s"]),
+                "max_rss_mb": float(record["max_rss"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -121,7 +129,10 @@ def equivalence(
         else:
             row["verdict"] = "inconclusive"
     cost = (
-        costs.groupby("mode")[["wall_s", "max_rss_mb"]].median().round(3).to_dict(orient="index")
+        costs.groupby("mode")[["wall_s", "simulation_s", "max_rss_mb"]]
+        .median()
+        .round(3)
+        .to_dict(orient="index")
         if len(costs)
         else {}
     )
