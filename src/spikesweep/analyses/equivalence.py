@@ -47,7 +47,8 @@ def read_costs(paths, points: list[dict]) -> pd.DataFrame:
             {
                 **point,
                 "wall_s": float(record["s"]),
-                "simulation_s": float(record["simulation_s"]),
+                # NaN in records written before spikesweep kept the run-loop time
+                "simulation_s": float(record.get("simulation_s", np.nan)),
                 "max_rss_mb": float(record["max_rss"]),
             }
         )
