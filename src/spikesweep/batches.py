@@ -94,8 +94,8 @@ def _simulate_in_process(connectivity, run_config: dict) -> tuple[SpikeTrains, R
     # The batch process's peak so far: Brian2's runtime shares the process.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # Brian2 keeps its run loop's time there (its own benchmarks read it).
-    loop_s = brian2.get_device()._last_run_time
-    return trains, RunCost(time.perf_counter() - started, peak_mb, loop_s)
+    simulation_s = brian2.get_device()._last_run_time
+    return trains, RunCost(time.perf_counter() - started, peak_mb, simulation_s)
 
 
 def runner(build_dir: str | Path | None, network_path: str | Path) -> Runner:
