@@ -24,7 +24,8 @@ PoissonInput at 150 Hz x 68.75 mV, refractory 0 for them, 1 s, 3 seeds (or
     A trial's time is split into reading and building, and ``Network.run``
     (of which the time inside Brian2's code objects).
 
-Whole experiment = wall time of each (Shiu-style: without its warm-up trial).
+Whole experiment = wall time of each (Shiu-style: without its warm-up trial,
+with a process start and Brian2 import per trial that joblib workers share).
 Prints a Markdown table (the README's) with ratios measured in the same run.
 
     .venv/bin/python benchmarks/flywire.py [--neurons N --connections M --seeds S]

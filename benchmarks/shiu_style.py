@@ -13,9 +13,9 @@ binomial function anew (``poissoninput_binomial_57``), so every trial after
 the first would be new code, compiled by Cython for about 3 s per driven
 neuron. One untimed trial first fills the Cython cache (``--warm-up``).
 
-Prints one JSON line: seconds of the warm-up, seconds per trial (and of it, reading and building,
-``Network.run``, and the time inside its code objects, i.e. the simulation
-loops, from Brian2's profiling), spikes, parquet bytes.
+Prints one JSON line: seconds of the warm-up, seconds per trial (and of it,
+reading and building, ``Network.run``, and the time inside its code objects,
+i.e. the simulation loops, from Brian2's profiling), spikes, parquet bytes.
 
     python benchmarks/shiu_style.py NEURONS.csv CONNECTIVITY.parquet OUT.parquet \
         --trials 3 --targets ID [ID ...]
