@@ -40,13 +40,14 @@ FLYWIRE := data/flywire
 flywire-data: $(FLYWIRE)/Connectivity_783.parquet
 
 $(FLYWIRE)/Connectivity_783.parquet: | $(STAMP)
-	$(VENV)/bin/python -m spikesweep.flywire --study config/studies/flywire.yaml \
+	$(VENV)/bin/python -m spikesweep.networks.synthetic --study config/studies/flywire.yaml \
 	  --neurons $(FLYWIRE)/Completeness_783.csv --connectivity $@
 
 test: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/python -m pytest
 
 lint: $(STAMP)
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/snakefmt --check Snakefile workflow/rules

@@ -43,7 +43,6 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 import yaml
-
 from spikesweep.flywire import write_synthetic
 
 ROOT = Path(__file__).resolve().parents[1]

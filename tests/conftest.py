@@ -9,7 +9,8 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-from spikesweep.simulate import ModelParameters
+from spikesweep.model import ModelParameters
+from spikesweep.study import Run
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "config" / "schema.yaml"
@@ -27,6 +28,11 @@ MINIMAL = {
         }
     },
 }
+
+
+def run_at(network, mode, rate_hz, n_sources, weight_mV, seed, **settings) -> Run:
+    """A run at a grid point (``rate_hz``, ``n_sources``, ``weight_mV``) with ``settings``."""
+    return Run(network, mode, (float(rate_hz), int(n_sources), float(weight_mV)), seed, **settings)
 
 
 def with_change(path: str, value) -> dict:

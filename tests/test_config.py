@@ -3,19 +3,13 @@
 import copy
 
 import pytest
-from conftest import MINIMAL, validated, with_change
+from conftest import MINIMAL, run_at, validated, with_change
 from snakemake.exceptions import WorkflowError
 
-from spikesweep.batches import plan_batches
-from spikesweep.config import (
-    INPUT_MODES,
-    ConfigError,
-    RunPoint,
-    format_value,
-    load_study,
-    results_config,
-)
-from spikesweep.standalone import build_id
+from spikesweep.engine.plan import plan_batches
+from spikesweep.errors import ConfigError
+from spikesweep.networks.connectivity import network_from_source
+from spikesweep.study import INPUT_MODES, format_value, load_study, results_config
 
 
 def test_default_config_expands_to_the_documented_runs(default_config):
@@ -31,7 +25,7 @@ def test_default_config_expands_to_the_documented_runs(default_config):
     batches = plan_batches(study)
     assert sum(len(batch.runs) for batch in batches) == len(study.runs)
     # One program per mode and compiled-in (rate, n_sources), per network.
-    programs = {(batch.network, batch.mode, batch.build) for batch in batches}
+    programs = {(batch.network, batch.mode, batch.structure) for batch in batches}
     assert len(programs) == 2 * 4 + 1 + 2 + 4  # forum3 modes, poisson_count, lesioned, scan
 
 
@@ -40,7 +34,7 @@ def test_batches_group_runs_of_one_program_in_order(default_config):
     batches = plan_batches(study)
     assert all(1 <= len(batch.runs) <= 3 for batch in batches)
     for batch in batches:
-        assert {build_id(study.run_config(run)) for run in batch.runs} == {batch.build}
+        assert {run.structure_id for run in batch.runs} == {batch.structure}
         assert list(batch.runs) == sorted(batch.runs)
     names = [batch.rule_suffix for batch in batches]
     assert len(set(names)) == len(names) and all(name.isidentifier() for name in names)
@@ -103,7 +97,7 @@ def test_conflicting_targets_for_the_same_run_are_refused():
 
 
 def test_run_wildcards_use_short_exact_numbers():
-    run = RunPoint("forum3", "poisson_input", 150.0, 20, 0.115, 3)
+    run = run_at("forum3", "poisson_input", 150.0, 20, 0.115, 3)
     assert run.wildcards == {
         "network": "forum3",
         "mode": "poisson_input",
@@ -125,15 +119,15 @@ def test_lesion_control_twins_the_named_sweeps_only():
 
 
 def test_lesioned_network_keeps_only_positive_weights():
-    from spikesweep.networks import build_network
-
-    lesioned, _ = build_network("x", {"lesion_of": {"matrix": [[0, 5, 0], [0, 0, -2], [0, 0, 0]]}})
+    lesioned, _ = network_from_source(
+        "x", {"lesion_of": {"matrix": [[0, 5, 0], [0, 0, -2], [0, 0, 0]]}}
+    )
     assert lesioned.toarray().tolist() == [[0, 5, 0], [0, 0, 0], [0, 0, 0]]
 
 
 def test_run_config_hash_changes_with_the_model():
     study = load_study(validated(MINIMAL))
     changed = load_study(validated(with_change("model.tau_m_ms", 10)))
-    first = study.run_config(study.runs[0])
-    assert first == changed.run_config(changed.runs[0]) | {"model": first["model"]}
-    assert first["model"] != changed.run_config(changed.runs[0])["model"]
+    first = study.runs[0].to_json()
+    assert first == changed.runs[0].to_json() | {"model": first["model"]}
+    assert first["model"] != changed.runs[0].to_json()["model"]

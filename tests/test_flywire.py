@@ -9,15 +9,11 @@ import xarray as xr
 import yaml
 from conftest import ROOT, snakemake, validated
 
-from spikesweep.config import ConfigError, load_study
-from spikesweep.flywire import (
-    CONNECTIVITY_COLUMNS,
-    load_flywire,
-    read_neuron_ids,
-    study_flywire_ids,
-    write_synthetic,
-)
-from spikesweep.networks import NetworkError, build_network, load_network
+from spikesweep.errors import ConfigError, NetworkError
+from spikesweep.networks.connectivity import load_network, network_from_source
+from spikesweep.networks.flywire import CONNECTIVITY_COLUMNS, load_flywire, read_neuron_ids
+from spikesweep.networks.synthetic import study_flywire_ids, write_synthetic
+from spikesweep.study import load_study
 
 N_NEURONS, N_CONNECTIONS = 2000, 60_000
 KEPT_IDS = [720575940624963786, 720575940630233916]  # two of Shiu et al.'s sugar GRNs
@@ -94,8 +90,8 @@ def test_loading_gives_the_weight_column_at_the_indices(pair):
 def test_silencing_zeroes_every_outgoing_weight_only(pair):
     neurons, connectivity = pair
     spec = {"neurons": str(neurons), "connectivity": str(connectivity)}
-    intact, ids = build_network("fly", {"flywire": spec})
-    silenced, _ = build_network("fly", {"flywire": {**spec, "silenced": KEPT_IDS}})
+    intact, ids = network_from_source("fly", {"flywire": spec})
+    silenced, _ = network_from_source("fly", {"flywire": {**spec, "silenced": KEPT_IDS}})
     rows = np.flatnonzero(np.isin(ids, KEPT_IDS))
     assert all(intact[[row], :].nnz > 0 and silenced[[row], :].nnz == 0 for row in rows)
     others = np.setdiff1d(np.arange(N_NEURONS), rows)

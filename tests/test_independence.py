@@ -12,12 +12,8 @@ import pytest
 import scipy.sparse
 import scipy.stats
 
-from spikesweep.analyses.independence import (
-    benjamini_hochberg,
-    eligible_pairs,
-    pair_statistics,
-    pooled_test,
-)
+from spikesweep.analyses.independence import eligible_pairs, pair_statistics, pooled_test
+from spikesweep.analyses.statistics import benjamini_hochberg
 
 N_STEPS, TRANSIENT, N_NEURONS, N_SEEDS, BIN_STEPS, ALPHA = 10_000, 1_000, 3, 5, 50, 0.01
 PAIRS = (np.array([0, 0, 1]), np.array([1, 2, 2]))

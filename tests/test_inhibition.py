@@ -42,7 +42,7 @@ def rate_tree(effect_hz: np.ndarray, seed: int) -> xr.DataTree:
 
 def test_every_neuron_is_classified_by_its_known_sign():
     effect = np.array([0.0, 0.0, -3.0, 0.0])  # only neuron 2's inhibition bites
-    _, summary = inhibition(rate_tree(effect, 0), {"net": WEIGHTS}, alpha=0.01)
+    summary = inhibition(rate_tree(effect, 0), {"net": WEIGHTS}, alpha=0.01).summary()
     verdicts = {row["neuron"]: row["verdict"] for row in summary["points"]}
     assert verdicts == {
         0: "unchanged",
@@ -57,11 +57,11 @@ def test_every_neuron_is_classified_by_its_known_sign():
 
 def test_a_change_without_inhibitory_input_invalidates_the_verdict():
     effect = np.array([4.0, 0.0, -3.0, 0.0])  # neuron 0 has no inhibitory input
-    _, summary = inhibition(rate_tree(effect, 1), {"net": WEIGHTS}, alpha=0.01)
+    summary = inhibition(rate_tree(effect, 1), {"net": WEIGHTS}, alpha=0.01).summary()
     assert summary["verdict"] == "invalid"
     assert not summary["controls"]["neurons_without_inhibitory_input"]["passed"]
 
 
 def test_no_effect_is_not_called_inhibition():
-    _, summary = inhibition(rate_tree(np.zeros(4), 2), {"net": WEIGHTS}, alpha=0.01)
+    summary = inhibition(rate_tree(np.zeros(4), 2), {"net": WEIGHTS}, alpha=0.01).summary()
     assert summary["verdict"] == "no detectable effect"

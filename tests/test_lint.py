@@ -1,4 +1,5 @@
-"""The workflow and the code stay lint-clean (snakemake --lint, snakefmt, ruff)."""
+"""The workflow and the code stay lint-clean (snakemake --lint, snakefmt, ruff), and the
+library's layers import one way (import-linter's contract in pyproject.toml)."""
 
 import subprocess
 import sys
@@ -17,8 +18,9 @@ BIN = Path(sys.executable).parent
         [BIN / "snakefmt", "--check", "Snakefile", "workflow/rules"],
         [BIN / "ruff", "check", "."],
         [BIN / "ruff", "format", "--check", "."],
+        [BIN / "lint-imports"],
     ],
-    ids=["snakemake-lint", "snakefmt", "ruff-check", "ruff-format"],
+    ids=["snakemake-lint", "snakefmt", "ruff-check", "ruff-format", "import-layers"],
 )
 def test_lint_clean(command):
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)

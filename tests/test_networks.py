@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 import scipy.sparse
 
-from spikesweep.networks import (
-    NetworkError,
-    build_network,
+from spikesweep.errors import NetworkError
+from spikesweep.networks.connectivity import (
     load_connectivity,
     load_network,
     load_neuron_ids,
+    network_from_source,
     random_connectivity,
     save_network,
 )
@@ -142,4 +142,4 @@ def test_random_network_is_seeded_sparse_and_in_range():
 
 def test_inline_matrix_errors_name_the_network_key():
     with pytest.raises(NetworkError, match=r"'networks\.bad\.matrix'"):
-        build_network("bad", {"matrix": [[0, float("nan")], [0, 0]]})
+        network_from_source("bad", {"matrix": [[0, float("nan")], [0, 0]]})

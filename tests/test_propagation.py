@@ -3,18 +3,18 @@
 import numpy as np
 import scipy.sparse
 import xarray as xr
+from conftest import run_at
 
 from spikesweep.analyses.propagation import propagation
-from spikesweep.config import RunPoint
+from spikesweep.spikes import SpikeDataset, SpikeTrains
 from spikesweep.storage import write_run
-from spikesweep.trains import SpikeTrains
 
 N_STEPS, DELAY, TAU = 10_000, 18, 50  # steps of 0.1 ms
 # 0 -> 1 excitatory, 1 -> 2 inhibitory, nothing into 0.
 WEIGHTS = scipy.sparse.csr_array(np.array([[0, 5, 0], [0, 0, -2], [0, 0, 0]], dtype=float))
 
 
-def synthetic_run(tmp_path, seed: int) -> xr.Dataset:
+def synthetic_run(tmp_path, seed: int) -> tuple[dict, SpikeTrains]:
     """Independent Poisson spikes; g_post = sum of exponential kernels after each pre spike."""
     rng = np.random.default_rng(seed)
     steps = [np.flatnonzero(rng.random(N_STEPS) < 0.002) for _ in range(3)]
@@ -27,16 +27,17 @@ def synthetic_run(tmp_path, seed: int) -> xr.Dataset:
         state["g"][post] += np.convolve(impulses, kernel)[:N_STEPS].astype(np.float32)
     state["v"] = state["g"] * 0.5 + rng.normal(0, 0.5, size=(3, N_STEPS)).astype(np.float32)
     neuron = np.concatenate([np.full(len(s), k) for k, s in enumerate(steps)]).astype(np.int32)
-    trains = SpikeTrains(neuron, np.concatenate(steps).astype(np.int32), 3, 1e-4, state)
-    point = RunPoint("circuit", "poisson_input", 150.0, 20, 0.115, seed)
-    config = {"duration_ms": 1000.0, "dt_ms": 0.1, "point": point.coords(), "targets": "all"}
-    write_run(tmp_path / f"{seed}.nc", trains, config, command="test")
-    return xr.load_dataset(tmp_path / f"{seed}.nc")
+    trains = SpikeTrains(neuron, np.concatenate(steps).astype(np.int32), 3, 1e-4, N_STEPS, state)
+    run = run_at("circuit", "poisson_input", 150.0, 20, 0.115, seed, record_state=True)
+    write_run(tmp_path / f"{seed}.nc", trains, run, command="test")
+    ((coords, stored),) = list(SpikeDataset.from_xarray(xr.load_dataset(tmp_path / f"{seed}.nc")))
+    return coords, stored
 
 
 def test_every_pair_is_classified_by_its_known_sign(tmp_path):
     runs = [synthetic_run(tmp_path, seed) for seed in range(3)]
-    numbers, summary = propagation(runs, {"circuit": WEIGHTS}, 1.8, 10, alpha=0.01)
+    result = propagation(runs, {"circuit": WEIGHTS}, delay_ms=1.8, window_ms=10, alpha=0.01)
+    numbers, summary = result.numbers(), result.summary()
     verdicts = {(row["pre"], row["post"]): row["verdict"] for row in summary["points"]}
     assert verdicts == {
         (0, 1): "excitatory",

@@ -10,7 +10,7 @@ import scipy.sparse
 import yaml
 from conftest import snakemake, with_change
 
-from spikesweep.flywire import write_synthetic
+from spikesweep.networks.synthetic import write_synthetic
 
 pytestmark = pytest.mark.workflow
 

@@ -7,13 +7,13 @@ with each other and with the workflow test.
 import numpy as np
 import pytest
 from brian2 import Hz, ms, second
-from conftest import FORUM3, validated, with_change
+from conftest import FORUM3, run_at, validated, with_change
 
-from spikesweep.batches import runner
-from spikesweep.config import RunPoint, load_study
-from spikesweep.networks import build_network, save_network
-from spikesweep.simulate import simulate
-from spikesweep.theory import suprathreshold_rate
+from spikesweep.analyses.theory import suprathreshold_rate
+from spikesweep.engine.batches import runner
+from spikesweep.engine.runtime import simulate
+from spikesweep.networks.connectivity import network_from_source, save_network
+from spikesweep.study import load_study
 
 SEEDS = range(5)
 DURATION = 1 * second
@@ -22,7 +22,7 @@ DT = 0.1 * ms
 
 @pytest.fixture(scope="module")
 def forum3():
-    return build_network("forum3", {"matrix": FORUM3})[0]
+    return network_from_source("forum3", {"matrix": FORUM3})[0]
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def runs(forum3, model):
     """Spike trains of every mode at the forum's drive, for each seed."""
     return {
         (mode, seed): simulate(
-            forum3, model, RunPoint("forum3", mode, 150.0, 1, 68.75, seed), DURATION, DT
+            forum3, model, run_at("forum3", mode, 150.0, 1, 68.75, seed), DURATION, DT
         )
         for mode in ("poisson_input", "per_neuron", "poisson_group", "shared_source")
         for seed in SEEDS
@@ -90,14 +90,14 @@ def test_shared_source_gives_identical_trains(runs):
 
 
 def test_same_seed_same_spikes_other_seed_other_spikes(forum3, model, runs):
-    point = RunPoint("forum3", "poisson_group", 150.0, 1, 68.75, 0)
+    point = run_at("forum3", "poisson_group", 150.0, 1, 68.75, 0)
     again = simulate(forum3, model, point, DURATION, DT)
     np.testing.assert_array_equal(again.step, runs["poisson_group", 0].step)
     assert not np.array_equal(runs["poisson_group", 1].step, again.step)
 
 
 def test_targets_restrict_the_drive(forum3, model):
-    point = RunPoint("forum3", "poisson_input", 150.0, 1, 68.75, 0, targets=(0, 2))
+    point = run_at("forum3", "poisson_input", 150.0, 1, 68.75, 0, targets=(0, 2))
     result = simulate(forum3, model, point, DURATION, DT)
     assert result.counts[0] > 50 and result.counts[2] > 50
     assert result.counts[1] == 0  # 0 -> 1 is 2.5 mV into g: below threshold on its own
@@ -107,6 +107,6 @@ def test_an_in_process_run_reports_its_simulation_loop(forum3, tmp_path):
     """A batch's runtime runner: Brian2's run-loop time is part of the run's wall time."""
     study = load_study(validated(with_change("codegen_target", "cython")))
     save_network(forum3, np.arange(3), tmp_path / "forum3.npz")
-    trains, cost = runner(None, tmp_path / "forum3.npz")(study.run_config(study.runs[0]))
+    trains, cost = runner(None, tmp_path / "forum3.npz")(study.runs[0])
     assert trains.n_neurons == 3 and trains.counts.sum() > 0
     assert 0 < cost.simulation_s < cost.wall_s

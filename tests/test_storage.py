@@ -1,5 +1,6 @@
-"""Storage: exact round trips, the ragged layout, collection and atomic writes."""
+"""Storage and the spike codec: exact round trips, the ragged layout, collection, atomic writes."""
 
+import dataclasses
 import errno
 import json
 import os
@@ -10,20 +11,15 @@ import netCDF4
 import numpy as np
 import pytest
 import xarray as xr
+from conftest import run_at
 
-from spikesweep.config import RunPoint
-from spikesweep.storage import (
-    atomic_path,
-    collect,
-    driven_mask,
-    iter_runs,
-    network_sizes,
-    spike_trains,
-    write_run,
-)
-from spikesweep.trains import SpikeTrains
+from spikesweep.files import atomic_path
+from spikesweep.spikes import SpikeDataset, SpikeTrains, iter_runs, spike_trains
+from spikesweep.storage import collect, write_run
+from spikesweep.study import Run
 
 DT_S = 1e-4
+N_STEPS = 10_000
 
 
 def synthetic_trains(n_neurons: int, seed: int) -> SpikeTrains:
@@ -34,29 +30,43 @@ def synthetic_trains(n_neurons: int, seed: int) -> SpikeTrains:
     step[:3] = [0, 9_999, 7_777]  # first and last steps, a non-round time
     order = np.lexsort((step, neuron))
     return SpikeTrains(
-        neuron[order].astype(np.int32), step[order].astype(np.int32), n_neurons, DT_S
+        neuron[order].astype(np.int32), step[order].astype(np.int32), n_neurons, DT_S, N_STEPS
     )
 
 
-def run_config(point: RunPoint) -> dict:
-    return {
-        "duration_ms": 1000.0,
-        "dt_ms": 0.1,
-        "codegen_target": "numpy",
-        "model": {},
-        "point": point.coords(),
-        "targets": "all",
-    }
+def run(network, mode, rate_hz, n_sources, weight_mV, seed, targets=None) -> Run:
+    """A run of 1 s at 0.1 ms, as the tests' files record it."""
+    return run_at(
+        network, mode, rate_hz, n_sources, weight_mV, seed, targets=targets, codegen_target="numpy"
+    )
 
 
-def write(tmp_path, point: RunPoint, n_neurons=7) -> tuple[SpikeTrains, str]:
+def write(tmp_path, point: Run, n_neurons=7) -> tuple[SpikeTrains, str]:
     trains = synthetic_trains(n_neurons, point.seed)
     path = tmp_path / f"{point.network}-{point.mode}-{point.seed}.nc"
-    write_run(path, trains, run_config(point), command="test")
+    write_run(path, trains, point, command="test")
     return trains, path
 
 
-POINT = RunPoint("net", "poisson_input", 150.0, 2, 68.75, 3)
+POINT = run("net", "poisson_input", 150.0, 2, 68.75, 3)
+
+
+def test_decoding_an_encoded_run_is_the_identity(tmp_path):
+    """SpikeTrains -> run file -> SpikeTrains, with driven neurons and with recorded state."""
+    rng = np.random.default_rng(20261201)
+    trains = synthetic_trains(7, 0)
+    state = {name: rng.normal(-50, 3, (7, N_STEPS)).astype(np.float32) for name in ("v", "g")}
+    for original, targets in ((trains, (1, 3)), (dataclasses.replace(trains, state=state), None)):
+        driven = np.zeros(7, dtype=bool)
+        driven[slice(None) if targets is None else list(targets)] = True
+        point = run("net", "poisson_input", 150.0, 2, 68.75, 3, targets=targets)
+        write_run(tmp_path / "run.nc", original, point, command="test")
+        with xr.open_dataset(tmp_path / "run.nc") as ds:
+            ((coords, decoded),) = list(SpikeDataset.from_xarray(ds.load()))
+        assert coords == point.coords
+        assert decoded == dataclasses.replace(original, driven=driven)
+        with netCDF4.Dataset(tmp_path / "run.nc") as ds:
+            assert SpikeDataset.from_netcdf4(ds).decode(slice(0, 7)) == decoded
 
 
 def test_spike_times_round_trip_exactly(tmp_path):
@@ -82,7 +92,7 @@ def test_file_follows_the_contract_layout(tmp_path):
         for name in ("spikesweep_version", "brian2_version", "git_commit", "config_hash"):
             assert getattr(ds, name)
         assert ds.seed == 3 and ds.codegen_target == "numpy" and ds.command == "test"
-        assert json.loads(ds.config)["point"] == POINT.coords()
+        assert json.loads(ds.config)["point"] == POINT.coords
     with xr.open_dataset(path) as ds:
         assert set(ds.coords) >= {"neuron", "network", "mode", "rate_hz", "seed"}
         assert ds.sizes == {"train": 7, "spike": 500}
@@ -99,10 +109,10 @@ def test_rewriting_a_run_gives_identical_data_and_attributes(tmp_path):
 
 def test_collect_concatenates_runs_and_tabulates_rates(tmp_path):
     points = [
-        RunPoint("net", "poisson_input", 150.0, 2, 68.75, 1),
-        RunPoint("net", "per_neuron", 150.0, 2, 68.75, 0),
-        RunPoint("net", "poisson_input", 50.0, 2, 68.75, 0),
-        RunPoint("small", "shared_source", 150.0, 1, 1.0, 0),
+        run("net", "poisson_input", 150.0, 2, 68.75, 1),
+        run("net", "per_neuron", 150.0, 2, 68.75, 0),
+        run("net", "poisson_input", 50.0, 2, 68.75, 0),
+        run("small", "shared_source", 150.0, 1, 1.0, 0),
     ]
     written = {p: write(tmp_path, p, n_neurons=3 if p.network == "small" else 7) for p in points}
     spikes_path, rates_path = tmp_path / "spikes.nc", tmp_path / "rates.nc"
@@ -119,7 +129,7 @@ def test_collect_concatenates_runs_and_tabulates_rates(tmp_path):
     runs = dict((tuple(point.values()), trains) for point, trains in iter_runs(spikes))
     assert len(runs) == len(points)
     for point, (trains, _) in written.items():
-        got = runs[tuple(point.coords().values())]
+        got = runs[tuple(point.coords.values())]
         for neuron in range(trains.n_neurons):
             np.testing.assert_array_equal(got[neuron], trains.step[trains.neuron == neuron] * DT_S)
     assert spikes.attrs["seed"].tolist() == [0, 1]
@@ -140,9 +150,7 @@ def test_collect_concatenates_runs_and_tabulates_rates(tmp_path):
 
 
 def test_spike_trains_demands_an_unambiguous_run(tmp_path):
-    paths = [
-        write(tmp_path, RunPoint("net", "poisson_input", 150.0, 2, 68.75, s))[1] for s in (0, 1)
-    ]
+    paths = [write(tmp_path, run("net", "poisson_input", 150.0, 2, 68.75, s))[1] for s in (0, 1)]
     collect(paths, tmp_path / "s.nc", tmp_path / "r.nc", config={}, command="test")
     with xr.open_dataset(tmp_path / "s.nc") as spikes:
         with pytest.raises(ValueError, match=r"also select \['seed'\]"):
@@ -164,8 +172,8 @@ def test_atomic_path_leaves_nothing_behind_on_failure(tmp_path):
 
 def test_driven_marks_the_targets(tmp_path):
     trains = synthetic_trains(5, 0)
-    config = {**run_config(POINT), "targets": [1, 3]}
-    write_run(tmp_path / "run.nc", trains, config, command="test")
+    targets = dataclasses.replace(POINT, targets=(1, 3))
+    write_run(tmp_path / "run.nc", trains, targets, command="test")
     with xr.open_dataset(tmp_path / "run.nc") as ds:
         assert ds["driven"].values.tolist() == [0, 1, 0, 1, 0]
 
@@ -173,14 +181,15 @@ def test_driven_marks_the_targets(tmp_path):
 def test_silent_undriven_neurons_have_no_train_but_read_back_empty(tmp_path):
     """Neurons 0..9 of 100 fire, 50 and 60 are driven and silent: 12 trains, 100 neurons."""
     neuron = np.repeat(np.arange(10, dtype=np.int32), 3)
-    trains = SpikeTrains(neuron, np.tile(np.int32([5, 50, 500]), 10), 100, DT_S)
-    config = {**run_config(POINT), "targets": [50, 60]}
-    write_run(tmp_path / "run.nc", trains, config, command="test")
+    trains = SpikeTrains(neuron, np.tile(np.int32([5, 50, 500]), 10), 100, DT_S, N_STEPS)
+    targets = dataclasses.replace(POINT, targets=(50, 60))
+    write_run(tmp_path / "run.nc", trains, targets, command="test")
     with xr.open_dataset(tmp_path / "run.nc") as ds:
         assert ds["neuron"].values.tolist() == [*range(10), 50, 60]
-        assert network_sizes(ds) == {"net": 100}
+        decoded = SpikeDataset.from_xarray(ds)
+        assert decoded.n_neurons == {"net": 100}
         got = spike_trains(ds.load())
-        np.testing.assert_array_equal(np.flatnonzero(driven_mask(ds, slice(0, 12))), [50, 60])
+        np.testing.assert_array_equal(np.flatnonzero(decoded.decode(slice(0, 12)).driven), [50, 60])
     assert sorted(got) == list(range(100))
     assert [len(got[k]) for k in (0, 9, 10, 50, 99)] == [3, 3, 0, 0, 0]
     collect([tmp_path / "run.nc"], tmp_path / "spikes.nc", tmp_path / "rates.nc", {}, "test")
@@ -208,9 +217,10 @@ def full_disk(tmp_path):
 def test_a_full_disk_gives_a_clear_error_and_no_file(full_disk):
     rng = np.random.default_rng(0)
     neuron = np.sort(rng.integers(0, 100, 200_000)).astype(np.int32)
-    trains = SpikeTrains(neuron, rng.integers(0, 10_000, neuron.size).astype(np.int32), 100, DT_S)
+    steps = rng.integers(0, N_STEPS, neuron.size).astype(np.int32)
+    trains = SpikeTrains(neuron, steps, 100, DT_S, N_STEPS)
     path = full_disk / "run.nc"
     with pytest.raises(OSError, match="No space left on the device") as error:
-        write_run(path, trains, run_config(POINT), command="test")
+        write_run(path, trains, POINT, command="test")
     assert error.value.errno == errno.ENOSPC and "run.nc" in str(error.value)
     assert list(full_disk.iterdir()) == []  # neither the file nor its temporary

@@ -8,13 +8,13 @@ import pytest
 import xarray as xr
 import yaml
 from brian2 import ms
-from conftest import FORUM3, snakemake, validated
+from conftest import FORUM3, run_at, snakemake, validated
 
-from spikesweep.config import RunPoint, load_study
-from spikesweep.networks import build_network
-from spikesweep.simulate import simulate
-from spikesweep.standalone import build_id, run_program
-from spikesweep.storage import iter_runs, spike_trains
+from spikesweep.engine.runtime import simulate
+from spikesweep.engine.standalone import run_program
+from spikesweep.networks.connectivity import network_from_source
+from spikesweep.spikes import iter_runs, spike_trains
+from spikesweep.study import load_study
 
 pytestmark = pytest.mark.workflow
 
@@ -79,10 +79,9 @@ def test_workflow_spikes_equal_a_direct_run_of_the_program(study):
         stored = spike_trains(spikes, network="fromfile", mode="poisson_input", seed=1)
     config = validated(TINY)
     tiny = load_study(config, config_dir=study)
-    run = RunPoint("forum3", "poisson_input", 150.0, 1, 68.75, 1)
-    run_config = tiny.run_config(run)
-    program = study / "results/tiny/builds/forum3/mode~poisson_input" / build_id(run_config)
-    direct, _ = run_program(program, run_config)
+    run = next(r for r in tiny.runs if r == run_at("forum3", "poisson_input", 150, 1, 68.75, 1))
+    program = study / "results/tiny/builds/forum3/mode~poisson_input" / run.structure_id
+    direct, _ = run_program(program, run)
     assert len(direct.step) > 300  # three neurons near 112.8 Hz
     for neuron, times in stored.items():
         np.testing.assert_array_equal(times, direct.step[direct.neuron == neuron] * 1e-4)
@@ -92,9 +91,9 @@ def test_the_engine_gives_the_spikes_of_brian2s_cython_runtime(study, model):
     """Same seed, same generator: cpp_standalone and the Cython runtime agree spike for spike."""
     with xr.open_dataset(study / "results/tiny/spikes.nc") as spikes:
         stored = spike_trains(spikes, network="forum3", mode="per_neuron", seed=2)
-    point = RunPoint("forum3", "per_neuron", 150.0, 1, 68.75, 2)
+    point = run_at("forum3", "per_neuron", 150.0, 1, 68.75, 2)
     runtime = simulate(
-        build_network("forum3", {"matrix": FORUM3})[0], model, point, 1000 * ms, 0.1 * ms
+        network_from_source("forum3", {"matrix": FORUM3})[0], model, point, 1000 * ms, 0.1 * ms
     )
     for neuron, times in stored.items():
         np.testing.assert_array_equal(times, runtime.step[runtime.neuron == neuron] * 1e-4)

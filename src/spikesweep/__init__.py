@@ -1,21 +1,27 @@
 """spikesweep: parameter studies of Poisson-driven spiking networks in Brian2.
 
-Modules
--------
-config
-    Semantic checks of a study's config, units, and the runs its sweeps imply.
-networks
-    Connectivity matrices from inline, random or file sources.
-simulate
-    One Brian2 simulation of a grid point.
-storage
-    NetCDF spike trains and rates: writing, collecting, reading back.
-theory
-    Analytic predictions (the dead-time rate of suprathreshold drive).
+The library is layered; each layer imports only those below it (import-linter
+checks it, see ``pyproject.toml``), from the top:
+
+report
+    Figures, ``answers.md`` and tables, from stored results only.
 analyses
-    The five analyses of the contract, each a verdict with controls.
-answers
-    answers.md: the forum's questions answered from the verdicts.
+    The registry of analyses and each analysis, a verdict with controls.
+engine
+    Runs simulated by Brian2 (runtime or compiled once per structure), in
+    batches that survive interruption.
+model
+    The Brian2 objects of a run: the LIF network and its Poisson drive.
+storage
+    Run files, their collection into ``spikes.nc`` and ``rates.nc``, provenance.
+spikes
+    :class:`~spikesweep.spikes.SpikeTrains` and their one NetCDF codec.
+study
+    A config checked and expanded into runs; the swept axes, defined once.
+networks
+    Connectivity from inline, random, file and FlyWire sources; generators.
+errors, files
+    The exceptions for bad input; atomic file writes.
 """
 
 __version__ = "0.1.0"

@@ -1,6 +1,6 @@
 rule collect:
     input:
-        runs=get_run_files(),
+        runs=get_run_files(STUDY.runs),
         flywire_networks=get_network_npz(FLYWIRE_NETWORKS),
     output:
         spikes=f"{RESULTS}/spikes.nc",
@@ -8,7 +8,7 @@ rule collect:
     log:
         f"{LOGS}/collect.log",
     conda:
-        "../../envs/collect.yaml"
+        "../../envs/spikesweep.yaml"
     params:
         config=RESULTS_CONFIG,
         flywire_networks=FLYWIRE_NETWORKS,
@@ -25,6 +25,6 @@ rule neuron_rates:
     log:
         f"{LOGS}/neuron_rates/{{network}}.log",
     conda:
-        "../../envs/collect.yaml"
+        "../../envs/spikesweep.yaml"
     script:
         "../scripts/neuron_rates.py"

@@ -4,10 +4,17 @@ import os
 
 from snakemake.utils import validate
 
-from spikesweep.batches import plan_batches
-from spikesweep.config import INPUT_MODES, LESIONED_SUFFIX, load_study, results_config
-from spikesweep.figures import FIGURES as FIGURE_ANALYSES
-from spikesweep.locks import release_stale_locks
+from spikesweep.analyses import ANALYSES, selected_analyses, state_runs
+from spikesweep.engine.locks import release_stale_locks
+from spikesweep.engine.plan import plan_batches
+from spikesweep.report import figure_categories
+from spikesweep.study import (
+    GRID_AXES,
+    INPUT_MODES,
+    load_study,
+    results_config,
+    run_path,
+)
 
 validate(config, schema="../../config/schema.yaml")
 if workflow.is_main_process:  # resume after a kill without --unlock
@@ -15,48 +22,35 @@ if workflow.is_main_process:  # resume after a kill without --unlock
 STUDY = load_study(config)
 RESULTS_CONFIG = results_config(config)  # recorded in datasets' provenance
 RESULTS = f"results/{STUDY.name}"
+LOGS = f"logs/{STUDY.name}"
 # Networks whose neurons have FlyWire ids (their lesion controls included).
 FLYWIRE_NETWORKS = [
     network
     for network, source in STUDY.networks.items()
     if "flywire" in source.get("lesion_of", source)
 ]
-LOGS = f"logs/{STUDY.name}"
-RUN = (
-    "{network}/mode~{mode}/rate_hz~{rate_hz}/n_sources~{n_sources}/"
-    "weight_mV~{weight_mV}/seed~{seed}"
-)
-BUILD = "{network}/mode~{mode}/{build}"
+RUN = run_path()
+STRUCTURE = "{network}/mode~{mode}/{structure}"
 BATCHES = plan_batches(STUDY)
-# Any run of each structure, by the build's wildcards.
-BUILD_RUNS = {
-    (batch.network, batch.mode, batch.build): batch.runs[0] for batch in BATCHES
+# Any run of each structure, by the structure's wildcards.
+STRUCTURE_RUNS = {
+    (batch.network, batch.mode, batch.structure): batch.runs[0] for batch in BATCHES
 }
-# Propagation needs recorded potentials; inhibition needs lesion controls.
-STATE_RUNS = [
-    run
-    for run in STUDY.runs
-    if run.network in STUDY.state_networks and run.mode != "shared_source"
-]
-APPLICABLE = {
-    "independence": True,
-    "equivalence": True,
-    "input_scaling": True,
-    "propagation": bool(STATE_RUNS),
-    "inhibition": any(network.endswith(LESIONED_SUFFIX) for network in STUDY.networks),
-}
-ANALYSES = [name for name in config["analyses"] if APPLICABLE[name]]
+STATE_RUNS = state_runs(STUDY)
+ANALYSES_RUN = selected_analyses(config["analyses"], STUDY)
+FIGURES = figure_categories(ANALYSES_RUN)
+# The analysis whose verdict each analysis figure draws.
+FIGURE_ANALYSIS = {entry.figure: entry.name for entry in ANALYSES_RUN}
 
 
 wildcard_constraints:
+    **{axis.name: axis.wildcard for axis in GRID_AXES},
     network="|".join(STUDY.networks),
     mode="|".join(INPUT_MODES),
-    rate_hz=r"[0-9.e+-]+",
-    n_sources=r"[0-9]+",
-    weight_mV=r"-?[0-9.e+-]+",
     seed=r"[0-9]+",
-    build=r"[0-9a-f]{12}",
-    figure="|".join(FIGURE_ANALYSES),
+    structure=r"[0-9a-f]{12}",
+    analysis="|".join(entry.name for entry in ANALYSES_RUN) or "none",
+    figure="|".join(FIGURES) or "none",
 
 
 def get_network_source(wildcards):
@@ -87,50 +81,26 @@ def get_network_mem_mb(wildcards, input):
     return 1000 + 50 * math.ceil(os.path.getsize(input.network) / 1e6)
 
 
-def get_build_run_config(wildcards):
-    """The run config of a run of the build's structure (see spikesweep.standalone)."""
-    run = BUILD_RUNS[(wildcards.network, wildcards.mode, wildcards.build)]
-    return STUDY.run_config(run)
+def get_structure_run(wildcards):
+    """A run of the structure, as JSON (see spikesweep.engine.standalone)."""
+    run = STRUCTURE_RUNS[(wildcards.network, wildcards.mode, wildcards.structure)]
+    return run.to_json()
 
 
-def get_batch_build(batch):
+def get_batch_program(batch):
     """The compiled program a batch runs ([] for Brian2's runtime targets)."""
     if STUDY.codegen_target != "cpp_standalone":
         return []
-    return f"{RESULTS}/builds/{BUILD}".format(
-        network=batch.network, mode=batch.mode, build=batch.build
+    return f"{RESULTS}/builds/{STRUCTURE}".format(
+        network=batch.network, mode=batch.mode, structure=batch.structure
     )
 
 
-def get_batch_files(batch, folder, extension):
-    """Per-run files of a batch under results/{study}/{folder}/, in run order."""
+def get_run_files(runs, folder="sims", extension="nc"):
+    """Per-run files of ``runs`` under results/{study}/{folder}/, in their order."""
     return [
-        f"{RESULTS}/{folder}/{RUN}.{extension}".format(**run.wildcards)
-        for run in batch.runs
+        f"{RESULTS}/{folder}/{RUN}.{extension}".format(**run.wildcards) for run in runs
     ]
-
-
-def get_run_files():
-    """The run file of every simulation of the study."""
-    return [f"{RESULTS}/sims/{RUN}.nc".format(**run.wildcards) for run in STUDY.runs]
-
-
-def get_state_run_files():
-    """Run files with recorded v, except shared_source (common input confounds responses)."""
-    return [f"{RESULTS}/sims/{RUN}.nc".format(**run.wildcards) for run in STATE_RUNS]
-
-
-def get_cost_files():
-    """The benchmark record (wall time, peak memory) of every simulation, as get_run_points."""
-    return [
-        f"{RESULTS}/benchmarks/sims/{RUN}.tsv".format(**run.wildcards)
-        for run in STUDY.runs
-    ]
-
-
-def get_run_points():
-    """Grid coordinates of every simulation, in the order of get_run_files."""
-    return [run.coords() for run in STUDY.runs]
 
 
 def get_network_npz(networks=STUDY.networks):
@@ -138,28 +108,49 @@ def get_network_npz(networks=STUDY.networks):
     return [f"{RESULTS}/networks/{network}.npz" for network in networks]
 
 
-# Figures go with the analyses: a study without analyses (flywire) draws none.
-FIGURES = [
-    name
-    for name, analysis in FIGURE_ANALYSES.items()
-    if ANALYSES and analysis in [None, *ANALYSES]
-]
-# The forum question each figure answers: its category in the report.
-FIGURE_QUESTIONS = {
-    "raster": "Q1.1/Q1.2 independence",
-    "rates": "Q1 input modes",
-    "independence": "Q1.1/Q1.2 independence",
-    "equivalence": "Q1 input modes",
-    "input_scaling": "Q1.3 what N does",
-    "propagation": "Q2 propagation",
-    "inhibition": "Q4 inhibition",
+def get_config_value(path):
+    """The config value at a registry path such as 'analysis/alpha'."""
+    value = config
+    for key in path.split("/"):
+        value = value[key]
+    return value
+
+
+# The files each kind of analysis input is read from (spikesweep.analyses.INPUTS).
+ANALYSIS_INPUT_FILES = {
+    "spikes": f"{RESULTS}/spikes.nc",
+    "driven": f"{RESULTS}/spikes.nc",
+    "rates": f"{RESULTS}/rates.nc",
+    "networks": get_network_npz(),
+    "state_runs": get_run_files(STATE_RUNS),
+    "costs": get_run_files(STUDY.runs, "benchmarks/sims", "tsv"),
 }
+
+
+def get_analysis_inputs(wildcards):
+    """The named input files of an analysis, as its registry entry lists them."""
+    return {
+        key: ANALYSIS_INPUT_FILES[key] for key in ANALYSES[wildcards.analysis].inputs
+    }
+
+
+def get_analysis_parameters(wildcards):
+    """The keyword parameters of an analysis, from the config paths its entry names."""
+    parameters = ANALYSES[wildcards.analysis].parameters
+    return {keyword: get_config_value(path) for keyword, path in parameters.items()}
+
+
+def get_cost_coords(wildcards):
+    """Coordinates of the runs of the 'costs' input, in its order ([] if not read)."""
+    if "costs" not in ANALYSES[wildcards.analysis].inputs:
+        return []
+    return [run.coords for run in STUDY.runs]
 
 
 def get_figure_inputs(wildcards):
     """The stored files a figure is drawn from (never a simulation)."""
     inputs = {"spikes": f"{RESULTS}/spikes.nc", "rates": f"{RESULTS}/rates.nc"}
-    analysis = FIGURE_ANALYSES[wildcards.figure]
+    analysis = FIGURE_ANALYSIS.get(wildcards.figure)
     if analysis:
         inputs["verdict"] = f"{RESULTS}/analysis/{analysis}.json"
         inputs["numbers"] = f"{RESULTS}/analysis/{analysis}.nc"
@@ -167,7 +158,7 @@ def get_figure_inputs(wildcards):
 
 
 def get_figure_category(wildcards):
-    return FIGURE_QUESTIONS[wildcards.figure]
+    return FIGURES[wildcards.figure]
 
 
 def get_figure_labels(wildcards):
@@ -183,6 +174,5 @@ def get_figure_files():
 def get_final_output():
     outputs = [f"{RESULTS}/spikes.nc", f"{RESULTS}/rates.nc"]
     outputs += [f"{RESULTS}/neuron_rates/{network}.csv" for network in FLYWIRE_NETWORKS]
-    return (
-        outputs + ([f"{RESULTS}/answers.md"] if ANALYSES else []) + get_figure_files()
-    )
+    answers = [f"{RESULTS}/answers.md"] if ANALYSES_RUN else []
+    return outputs + answers + get_figure_files()

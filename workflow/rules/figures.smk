@@ -12,7 +12,7 @@ rule figure:
     log:
         f"{LOGS}/figures/{{figure}}.log",
     conda:
-        "../../envs/figures.yaml"
+        "../../envs/spikesweep.yaml"
     params:
         analysis_dir=f"{RESULTS}/analysis",
         delay_ms=lookup(dpath="model/delay_ms", within=config),

@@ -10,7 +10,7 @@ rule network:
         f"{RESULTS}/benchmarks/networks/{{network}}.tsv"
     priority: 100
     conda:
-        "../../envs/networks.yaml"
+        "../../envs/spikesweep.yaml"
     resources:
         mem_mb=get_source_mem_mb,
     params:

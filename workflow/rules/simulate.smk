@@ -1,24 +1,24 @@
 # cpp_standalone: one compiled program per network structure, shared by the batches
-# that run its points and seeds. Runtime targets (cython, numpy) need no build.
-rule build:
+# that run its points and seeds. Runtime targets (cython, numpy) compile nothing.
+rule compile:
     input:
         network=rules.network.output.npz,
     output:
-        directory(f"{RESULTS}/builds/{BUILD}"),
+        directory(f"{RESULTS}/builds/{STRUCTURE}"),
     log:
-        f"{LOGS}/builds/{BUILD}.log",
+        f"{LOGS}/builds/{STRUCTURE}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/builds/{BUILD}.tsv"
+        f"{RESULTS}/benchmarks/builds/{STRUCTURE}.tsv"
     conda:
-        "../../envs/simulate.yaml"
+        "../../envs/spikesweep.yaml"
     threads: 2
     resources:
         mem_mb=get_network_mem_mb,
         runtime=60,
     params:
-        run=get_build_run_config,
+        run=get_structure_run,
     script:
-        "../scripts/build.py"
+        "../scripts/compile.py"
 
 
 # One job per batch of runs (config 'batch_size'); each run writes its own NetCDF
@@ -31,21 +31,21 @@ for batch in BATCHES:
             f"simulate_{batch.rule_suffix}"
         input:
             network=f"{RESULTS}/networks/{batch.network}.npz",
-            build=get_batch_build(batch),
+            program=get_batch_program(batch),
         output:
-            spikes=get_batch_files(batch, "sims", "nc"),
-            costs=get_batch_files(batch, "benchmarks/sims", "tsv"),
+            spikes=get_run_files(batch.runs),
+            costs=get_run_files(batch.runs, "benchmarks/sims", "tsv"),
         log:
             f"{LOGS}/batches/{batch.name}.log",
         benchmark:
             f"{RESULTS}/benchmarks/batches/{batch.name}.tsv"
         conda:
-            "../../envs/simulate.yaml"
+            "../../envs/spikesweep.yaml"
         resources:
             mem_mb=get_network_mem_mb,
             runtime=10 + 2 * len(batch.runs),
         params:
-            runs=[STUDY.run_config(run) for run in batch.runs],
+            runs=[run.to_json() for run in batch.runs],
         script:
             "../scripts/simulate.py"
 
@@ -53,4 +53,4 @@ for batch in BATCHES:
 rule simulations:
     # Target: every simulation of the study, nothing after.
     input:
-        get_run_files(),
+        get_run_files(STUDY.runs),

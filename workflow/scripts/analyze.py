@@ -1,4 +1,4 @@
-"""Run the analysis this rule names and write its numbers and verdict."""
+"""Run the analysis this job names and write its numbers and verdict."""
 
 import logging
 import sys
@@ -6,15 +6,15 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
-from spikesweep.analyses import run_analysis  # noqa: E402
-from spikesweep.storage import write_analysis  # noqa: E402
+from spikesweep.analyses.inputs import run_analysis  # noqa: E402
 
-numbers, summary = run_analysis(snakemake.rule, snakemake.input, snakemake.params)
-write_analysis(
-    numbers,
-    summary,
+name = snakemake.wildcards.analysis
+result = run_analysis(
+    name, snakemake.input, snakemake.params.parameters, snakemake.params.cost_coords
+)
+result.write(
     snakemake.output.numbers,
     snakemake.output.verdict,
     config=snakemake.params.config,
-    command=f"snakemake rule {snakemake.rule}",
+    command=f"snakemake rule {name}",
 )

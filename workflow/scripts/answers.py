@@ -9,8 +9,8 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)
 import json  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from spikesweep.answers import render_answers  # noqa: E402
-from spikesweep.storage import atomic_path  # noqa: E402
+from spikesweep.files import atomic_path  # noqa: E402
+from spikesweep.report.answers import render_answers  # noqa: E402
 
 summaries = {Path(p).stem: json.loads(Path(p).read_text()) for p in snakemake.input.verdicts}
 with atomic_path(snakemake.output.answers) as tmp:

@@ -6,7 +6,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
-from spikesweep.networks import load_neuron_ids  # noqa: E402
+from spikesweep.networks.connectivity import load_neuron_ids  # noqa: E402
 from spikesweep.storage import collect  # noqa: E402
 
 collect(

@@ -8,7 +8,7 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)
 
 from pathlib import Path  # noqa: E402
 
-from spikesweep.figures import draw_figure, save  # noqa: E402
+from spikesweep.report.figures import draw_figure, save  # noqa: E402
 
 figure = draw_figure(
     snakemake.wildcards.figure,

@@ -6,9 +6,9 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
-from spikesweep.networks import build_network, save_network  # noqa: E402
+from spikesweep.networks.connectivity import network_from_source, save_network  # noqa: E402
 
-matrix, neuron_ids = build_network(snakemake.wildcards.network, snakemake.params.source)
+matrix, neuron_ids = network_from_source(snakemake.wildcards.network, snakemake.params.source)
 logging.info(
     "network %s: %d neurons, %d synapses", snakemake.wildcards.network, matrix.shape[0], matrix.nnz
 )

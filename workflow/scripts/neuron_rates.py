@@ -8,8 +8,8 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)
 
 import xarray as xr  # noqa: E402
 
-from spikesweep.flywire import rate_table  # noqa: E402
-from spikesweep.storage import atomic_path  # noqa: E402
+from spikesweep.files import atomic_path  # noqa: E402
+from spikesweep.report.tables import rate_table  # noqa: E402
 
 with xr.open_dataset(snakemake.input.rates, group=snakemake.wildcards.network) as rates:
     table = rate_table(rates)

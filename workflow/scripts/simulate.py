@@ -6,12 +6,13 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
-from spikesweep.batches import run_batch, runner  # noqa: E402
+from spikesweep.engine.batches import run_batch, runner  # noqa: E402
+from spikesweep.study import Run  # noqa: E402
 
 run_batch(
-    snakemake.params.runs,
+    [Run.from_json(run) for run in snakemake.params.runs],
     snakemake.output.spikes,
     snakemake.output.costs,
-    runner(snakemake.input.get("build"), snakemake.input.network),
+    runner(snakemake.input.get("program"), snakemake.input.network),
     command="snakemake rule simulate",  # the same whatever batch runs it
 )

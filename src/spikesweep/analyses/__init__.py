@@ -1,102 +1,197 @@
-"""Analyses that turn a study's datasets into statistical verdicts.
+"""Analyses that turn a study's datasets into statistical verdicts, and their registry.
 
-Each module computes one analysis of the contract (section 6) and returns its
-numbers as an :class:`xarray.Dataset` and its verdict as a JSON-able dict with
-at least ``analysis``, ``verdict``, ``test``, ``statistic``, ``p_value``,
-``alpha``, ``effect_size``, ``controls`` and ``points`` (per grid point).
-:func:`run_analysis` reads a rule's input files and runs the analysis it names.
+Each analysis is a module of this package named after it, whose function of
+the same name takes the datasets its entry lists as ``inputs`` (positional,
+in that order) and the ``parameters`` as keywords, and returns an
+:class:`~spikesweep.analyses.result.AnalysisResult`; its ``answer`` function
+words a stored verdict for ``answers.md``. :data:`ANALYSES` registers them:
+the workflow's rules, the figures, the answers and the report read it.
+
+This module imports only the study layer, so that the workflow can read the
+registry without importing SciPy or xarray; :attr:`Analysis.module` imports an
+analysis where it runs.
+
+Modules
+-------
+result
+    :class:`AnalysisResult`, the verdict of an analysis, written as JSON and NetCDF.
+inputs
+    The datasets an analysis reads, opened on demand; :func:`run_analysis`.
+statistics
+    The statistics SciPy does not provide in the form the analyses need.
+theory
+    Analytic predictions (the dead-time rate of suprathreshold drive).
+independence, equivalence, input_scaling, propagation, inhibition
+    The analyses.
 """
 
-import contextlib
-import functools
-from pathlib import Path
+import difflib
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
 
-import xarray as xr
+from spikesweep.errors import ConfigError
+from spikesweep.study.axes import LESIONED_SUFFIX
+from spikesweep.study.config import Study
 
-from spikesweep.analyses.equivalence import equivalence, read_costs
-from spikesweep.analyses.independence import independence
-from spikesweep.analyses.inhibition import inhibition
-from spikesweep.analyses.input_scaling import input_scaling
-from spikesweep.analyses.propagation import propagation
-from spikesweep.networks import load_network
-from spikesweep.storage import driven_neurons
+__all__ = ["ANALYSES", "INPUTS", "Analysis", "selected_analyses"]
 
-__all__ = ["ANALYSES", "run_analysis"]
-
-
-class _Inputs:
-    """A rule's input files, opened on first use (closed with ``stack``)."""
-
-    def __init__(self, files, params, stack: contextlib.ExitStack):
-        self._files, self._params, self._stack = files, params, stack
-
-    @functools.cached_property
-    def spikes(self) -> xr.Dataset:
-        return self._stack.enter_context(xr.open_dataset(self._files.spikes))
-
-    @functools.cached_property
-    def driven(self) -> dict:
-        return driven_neurons(self.spikes)
-
-    @functools.cached_property
-    def rates(self) -> xr.DataTree:
-        with xr.open_datatree(self._files.rates) as rates:
-            return rates.load()
-
-    @functools.cached_property
-    def networks(self) -> dict:
-        return {Path(path).stem: load_network(path) for path in self._files.networks}
-
-    @functools.cached_property
-    def runs(self) -> list[xr.Dataset]:
-        return [xr.load_dataset(path) for path in self._files.runs]
-
-    @functools.cached_property
-    def costs(self):
-        return read_costs(self._files.costs, self._params.points)
-
-
-def _independence(data: _Inputs, params) -> tuple:
-    return independence(
-        data.spikes, data.networks, params.bin_ms, params.alpha, params.transient_ms
-    )
-
-
-def _equivalence(data: _Inputs, params) -> tuple:
-    return equivalence(data.rates, data.driven, data.costs, params.alpha)
-
-
-def _input_scaling(data: _Inputs, params) -> tuple:
-    return input_scaling(data.rates, data.driven, params.model, params.dt_ms, params.alpha)
-
-
-def _propagation(data: _Inputs, params) -> tuple:
-    return propagation(data.runs, data.networks, params.delay_ms, params.window_ms, params.alpha)
-
-
-def _inhibition(data: _Inputs, params) -> tuple:
-    return inhibition(data.rates, data.networks, params.alpha)
-
-
-#: Analysis name -> function of (inputs, params) returning (numbers, summary).
-ANALYSES = {
-    "independence": _independence,
-    "equivalence": _equivalence,
-    "input_scaling": _input_scaling,
-    "propagation": _propagation,
-    "inhibition": _inhibition,
+#: The datasets an analysis may read, by the name its function's argument has.
+INPUTS = {
+    "spikes": "spikes.nc, decoded (a SpikeDataset)",
+    "driven": "the neurons driven in any run, per network",
+    "rates": "rates.nc (an xarray.DataTree)",
+    "networks": "the connectivity of every network",
+    "state_runs": "the runs with recorded v and g, decoded",
+    "costs": "each run's cost record",
 }
 
 
-def run_analysis(name: str, files, params) -> tuple[xr.Dataset, dict]:
-    """Run analysis ``name`` on a rule's named input ``files`` and ``params``.
+@dataclass(frozen=True)
+class Analysis:
+    """A registered analysis: what it asks, what it reads, when it applies, what it draws.
 
-    ``files`` and ``params`` are attribute containers such as Snakemake's
-    ``snakemake.input`` and ``snakemake.params``: inputs are named ``spikes``,
-    ``rates``, ``networks``, ``runs`` or ``costs``; parameters as the analysis
-    function expects them.
+    Attributes
+    ----------
+    name : str
+        Its name: the module and function, the ``analyses`` config value, the
+        ``{analysis}`` wildcard and the file names ``{name}.json``, ``{name}.nc``.
+    label, question : str
+        The forum question it answers (``"Q1"``) and that question in words.
+    inputs : tuple of str
+        Keys of :data:`INPUTS`, in the order of the function's arguments.
+    parameters : dict of str to str
+        Keyword of the function -> config path (``"analysis/alpha"``).
+    applies : callable
+        ``applies(study)``: None when the analysis applies, else why not.
+    figure : str
+        Name of its figure (``figures/{figure}.png``).
+    category : str
+        The report's category for its figures.
     """
-    if name not in ANALYSES:
-        raise KeyError(f"Unknown analysis {name!r}; expected one of {sorted(ANALYSES)}.")
-    with contextlib.ExitStack() as stack:
-        return ANALYSES[name](_Inputs(files, params, stack), params)
+
+    name: str
+    label: str
+    question: str
+    inputs: tuple[str, ...]
+    parameters: dict[str, str]
+    figure: str
+    category: str
+    applies: Callable[[Study], str | None] = field(default=lambda study: None, repr=False)
+
+    @property
+    def module(self) -> ModuleType:
+        """The analysis' module (imported on first use)."""
+        return importlib.import_module(f"{__name__}.{self.name}")
+
+    @property
+    def function(self) -> Callable:
+        """The function that computes the analysis."""
+        return getattr(self.module, self.name)
+
+
+def state_runs(study: Study) -> list:
+    """The runs with recorded state, except shared_source (common input confounds responses)."""
+    return [
+        run
+        for run in study.runs
+        if run.network in study.state_networks and run.mode != "shared_source"
+    ]
+
+
+def _needs_state(study: Study) -> str | None:
+    if not state_runs(study):
+        return "needs runs with recorded state ('record_state_max_neurons')"
+    return None
+
+
+def _needs_lesion_controls(study: Study) -> str | None:
+    if not any(network.endswith(LESIONED_SUFFIX) for network in study.networks):
+        return "needs lesion controls ('controls.lesion_inhibition')"
+    return None
+
+
+_ALPHA = {"alpha": "analysis/alpha"}
+
+#: Every analysis, in the order of the forum's questions.
+ANALYSES = {
+    entry.name: entry
+    for entry in (
+        Analysis(
+            name="equivalence",
+            label="Q1",
+            question="Is a loop of one `PoissonInput` per neuron the same as one "
+            "`PoissonInput` on the whole group?",
+            inputs=("rates", "driven", "costs"),
+            parameters=_ALPHA,
+            figure="equivalence",
+            category="Q1 input modes",
+        ),
+        Analysis(
+            name="independence",
+            label="Q1.1/Q1.2",
+            question="Are the driven neurons' spike trains independent, or do they share the "
+            "same Poisson process?",
+            inputs=("spikes", "networks"),
+            parameters={
+                "bin_ms": "analysis/bin_ms",
+                "transient_ms": "analysis/transient_ms",
+                **_ALPHA,
+            },
+            figure="independence",
+            category="Q1.1/Q1.2 independence",
+        ),
+        Analysis(
+            name="input_scaling",
+            label="Q1.3",
+            question="What is the purpose of `N`?",
+            inputs=("rates", "driven"),
+            parameters={"model": "model", "dt_ms": "dt_ms", **_ALPHA},
+            figure="input_scaling",
+            category="Q1.3 what N does",
+        ),
+        Analysis(
+            name="propagation",
+            label="Q2",
+            question="Do upstream spikes raise the downstream neurons' potential?",
+            inputs=("state_runs", "networks"),
+            parameters={
+                "delay_ms": "model/delay_ms",
+                "window_ms": "analysis/response_window_ms",
+                **_ALPHA,
+            },
+            figure="propagation",
+            category="Q2 propagation",
+            applies=_needs_state,
+        ),
+        Analysis(
+            name="inhibition",
+            label="Q4",
+            question="Do negative weights inhibit?",
+            inputs=("rates", "networks"),
+            parameters=_ALPHA,
+            figure="inhibition",
+            category="Q4 inhibition",
+            applies=_needs_lesion_controls,
+        ),
+    )
+}
+
+
+def selected_analyses(names: list[str], study: Study) -> list[Analysis]:
+    """The analyses of the config's ``analyses`` list that apply to ``study``.
+
+    Raises
+    ------
+    ConfigError
+        For a name that is not an analysis, with the closest one.
+    """
+    for name in names:
+        if name not in ANALYSES:
+            close = difflib.get_close_matches(name, ANALYSES, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(
+                f"'analyses': unknown analysis {name!r}{hint}; expected some of {list(ANALYSES)}."
+            )
+    return [ANALYSES[name] for name in names if ANALYSES[name].applies(study) is None]

@@ -18,50 +18,36 @@ not their exact input.
 """
 
 import numpy as np
-import pandas as pd
-import scipy.stats
 import xarray as xr
 
-from spikesweep.analyses.independence import benjamini_hochberg
-from spikesweep.config import LESIONED_SUFFIX
-from spikesweep.storage import iter_drives
+from spikesweep.analyses.markdown import fixed, number, point_label
+from spikesweep.analyses.result import AnalysisResult
+from spikesweep.analyses.statistics import benjamini_hochberg, paired_difference
+from spikesweep.storage import iter_grid_points
+from spikesweep.study.axes import LESIONED_SUFFIX
 
-__all__ = ["inhibition"]
+__all__ = ["answer", "inhibition"]
 
 
 def _paired(intact: np.ndarray, lesioned: np.ndarray) -> dict:
     """Paired statistics of ``intact - lesioned`` over seeds (NaN pairs dropped)."""
     keep = ~(np.isnan(intact) | np.isnan(lesioned))
-    diff = intact[keep] - lesioned[keep]
-    n = diff.size
-    mean = float(diff.mean()) if n else float("nan")
-    sem = float(diff.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
-    if n > 1 and sem > 0:
-        t = mean / sem
-        half = scipy.stats.t.ppf(0.975, n - 1) * sem
-        p_less = float(scipy.stats.t.cdf(t, n - 1))
-        p_two = float(2 * scipy.stats.t.sf(abs(t), n - 1))
-    elif n > 1:  # every seed gave the same difference: the interval is a point
-        t = 0.0 if mean == 0 else np.copysign(np.inf, mean)
-        half = 0.0
-        p_less = 1.0 if mean >= 0 else 0.0
-        p_two = 1.0 if mean == 0 else 0.0
-    else:
-        t = half = p_less = p_two = float("nan")
+    n = int(keep.sum())
+    stats = paired_difference(intact[keep], lesioned[keep])
     return {
-        "seeds": int(n),
+        "seeds": n,
         "intact_hz": float(intact[keep].mean()) if n else float("nan"),
         "lesioned_hz": float(lesioned[keep].mean()) if n else float("nan"),
-        "difference_hz": mean,
-        "ci95_low_hz": mean - half,
-        "ci95_high_hz": mean + half,
-        "t": float(t),
-        "p_inhibited": p_less,
-        "p_changed": p_two,
+        "difference_hz": stats["difference"],
+        "ci95_low_hz": stats["ci_low"],
+        "ci95_high_hz": stats["ci_high"],
+        "t": stats["t"],
+        "p_inhibited": stats["p_less"],
+        "p_changed": stats["p_two_sided"],
     }
 
 
-def inhibition(rates: xr.DataTree, networks: dict, alpha: float) -> tuple[xr.Dataset, dict]:
+def inhibition(rates: xr.DataTree, networks: dict, *, alpha: float) -> AnalysisResult:
     """Compare intact and lesioned rates per neuron, mode and drive.
 
     Parameters
@@ -81,7 +67,7 @@ def inhibition(rates: xr.DataTree, networks: dict, alpha: float) -> tuple[xr.Dat
         inhibited_in = np.flatnonzero((networks[name] < 0).sum(axis=0) > 0)
         intact, lesioned = xr.align(node["rate_hz_out"], rates[twin]["rate_hz_out"], join="inner")
         for mode in intact["mode"].values:
-            for point in iter_drives(intact):
+            for point in iter_grid_points(intact):
                 a = intact.sel(mode=mode, **point)
                 b = lesioned.sel(mode=mode, **point)
                 if a.isnull().all():
@@ -125,18 +111,48 @@ def inhibition(rates: xr.DataTree, networks: dict, alpha: float) -> tuple[xr.Dat
     else:
         verdict = "no detectable effect"
     strongest = min(targets, key=lambda row: row["t"], default=None)
-    summary = {
-        "analysis": "inhibition",
-        "question": "Do negative weights inhibit?",
-        "verdict": verdict,
-        "test": "paired one-sided t-test over seeds of intact - lesioned rate, for each "
+    return AnalysisResult(
+        analysis="inhibition",
+        verdict=verdict,
+        test="paired one-sided t-test over seeds of intact - lesioned rate, for each "
         "neuron with inhibitory input, mode and drive; Benjamini-Hochberg across tests",
-        "statistic": strongest["t"] if strongest else float("nan"),
-        "p_value": min((row["p_adjusted"] for row in targets), default=float("nan")),
-        "alpha": alpha,
-        "effect_size": strongest["difference_hz"] if strongest else float("nan"),
-        "effect_size_name": "mean rate change intact - lesioned (Hz) of the strongest test",
-        "controls": {"neurons_without_inhibitory_input": control},
-        "points": rows,
-    }
-    return xr.Dataset.from_dataframe(pd.DataFrame(rows)).rename({"index": "point"}), summary
+        statistic=strongest["t"] if strongest else float("nan"),
+        pvalue=min((row["p_adjusted"] for row in targets), default=float("nan")),
+        alpha=alpha,
+        effect_size=strongest["difference_hz"] if strongest else float("nan"),
+        effect_size_name="mean rate change intact - lesioned (Hz) of the strongest test",
+        controls={"neurons_without_inhibitory_input": control},
+        points=rows,
+    )
+
+
+def answer(s: dict) -> list[str]:
+    """This analysis' verdict in words, for ``answers.md`` (Markdown lines)."""
+    control = s["controls"]["neurons_without_inhibitory_input"]
+    lines = [
+        f"**Verdict: {s['verdict']}** ({s['test']}; alpha = {s['alpha']}).",
+        "",
+        f"Control: neurons without inhibitory input changed in {control['changed']} of "
+        f"{control['tests']} tests ({'passed' if control['passed'] else 'FAILED'}).",
+        "",
+        "| drive | mode | neuron | intact (Hz) | lesioned (Hz) | difference, 95 % CI (Hz) "
+        "| seeds | p (BH) | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in s["points"]:
+        if row["inhibitory_input"]:
+            lines.append(
+                f"| {point_label(row)} | {row['mode']} | {row['neuron']} "
+                f"| {fixed(row['intact_hz'], '.1f')} | {fixed(row['lesioned_hz'], '.1f')} "
+                f"| {fixed(row['difference_hz'], '+.2f')} [{fixed(row['ci95_low_hz'], '+.2f')}, "
+                f"{fixed(row['ci95_high_hz'], '+.2f')}] | {row['seeds']} "
+                f"| {number(row['p_adjusted'])} | {row['verdict']} |"
+            )
+    lines += [
+        "",
+        "Negative weights lower the target's potential, but whether that shows in its rate "
+        "depends on the drive: when every input event fires the neuron on its own, a small "
+        "inhibitory input cannot prevent the spike, and the confidence interval shows how "
+        "small any effect must be.",
+    ]
+    return lines

@@ -16,26 +16,28 @@ prediction.
 """
 
 import numpy as np
-import pandas as pd
 import scipy.stats
 import xarray as xr
 from brian2 import Hz, ms
 
-from spikesweep.analyses.independence import benjamini_hochberg
+from spikesweep.analyses.markdown import fixed, number, point_label
+from spikesweep.analyses.result import AnalysisResult
+from spikesweep.analyses.statistics import benjamini_hochberg
+from spikesweep.analyses.theory import suprathreshold_rate
 from spikesweep.storage import driven_rates
-from spikesweep.theory import suprathreshold_rate
 
-__all__ = ["input_scaling"]
+__all__ = ["answer", "input_scaling"]
 
 
 def input_scaling(
     rates: xr.DataTree,
     driven: dict,
+    *,
     model: dict,
     dt_ms: float,
     alpha: float,
     tolerance: float = 0.05,
-) -> tuple[xr.Dataset, dict]:
+) -> AnalysisResult:
     """Compare output rates with the suprathreshold prediction.
 
     Parameters
@@ -107,20 +109,19 @@ def input_scaling(
         verdict = "matches theory"
     else:
         verdict = "inconclusive"
-    summary = {
-        "analysis": "input_scaling",
-        "question": "What does PoissonInput's N do?",
-        "verdict": verdict,
-        "test": "two-sided z-test of the mean driven-neuron rate against the dead-time "
+    return AnalysisResult(
+        analysis="input_scaling",
+        verdict=verdict,
+        test="two-sided z-test of the mean driven-neuron rate against the dead-time "
         "prediction 1/(dt (n_ref + 1/p)), p = 1-(1-rate dt)^N; Benjamini-Hochberg across "
         f"points; agreement when the {1 - alpha:.0%} CI of the relative error is within "
         f"+-{tolerance:.0%}",
-        "statistic": worst["z"] if worst else float("nan"),
-        "p_value": min((row["p_adjusted"] for row in tested), default=float("nan")),
-        "alpha": alpha,
-        "effect_size": worst["relative_error"] if worst else float("nan"),
-        "effect_size_name": "largest relative error of the mean rate against theory",
-        "controls": {
+        statistic=worst["z"] if worst else float("nan"),
+        pvalue=min((row["p_adjusted"] for row in tested), default=float("nan")),
+        alpha=alpha,
+        effect_size=worst["relative_error"] if worst else float("nan"),
+        effect_size_name="largest relative error of the mean rate against theory",
+        controls={
             "theory_points": {
                 "points": len(tested),
                 "matches": sum(row["verdict"] == "matches theory" for row in tested),
@@ -128,6 +129,29 @@ def input_scaling(
                 "passed": bool(tested),
             }
         },
-        "points": rows,
-    }
-    return xr.Dataset.from_dataframe(pd.DataFrame(rows)).rename({"index": "point"}), summary
+        points=rows,
+    )
+
+
+def answer(s: dict) -> list[str]:
+    """This analysis' verdict in words, for ``answers.md`` (Markdown lines)."""
+    lines = [
+        f"**Verdict: {s['verdict']}** ({s['test']}). Largest relative error "
+        f"{number(s['effect_size'])}; of {s['controls']['theory_points']['points']} "
+        f"suprathreshold points, {s['controls']['theory_points']['matches']} match within the "
+        f"tolerance and {s['controls']['theory_points']['inconclusive']} are inconclusive "
+        "(too few samples).",
+        "",
+        "`N` is the number of independent Poisson sources that reach each target; per time "
+        "step the target receives a binomial(N, rate x dt) number of events.",
+        "",
+        "| drive | mode | N x rate (Hz) | rate out (Hz) | predicted (Hz) | relative error |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in s["points"]:
+        lines.append(
+            f"| {point_label(row)} | {row['mode']} | {fixed(row['input_rate_hz'], '.0f')} "
+            f"| {fixed(row['mean_rate_hz'], '.1f')} +- {fixed(row['sem_hz'], '.1f')} "
+            f"| {number(row.get('predicted_hz'), 4)} | {number(row.get('relative_error'))} |"
+        )
+    return lines

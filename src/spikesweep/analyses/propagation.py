@@ -19,28 +19,33 @@ show no response; the verdict is ``invalid`` if any does.
 """
 
 import numpy as np
-import pandas as pd
 import scipy.stats
 import xarray as xr
 
-from spikesweep.analyses.independence import benjamini_hochberg
-from spikesweep.config import DRIVE_AXES
-from spikesweep.storage import train_offsets
+from spikesweep.analyses.markdown import fixed, number, point_label
+from spikesweep.analyses.result import AnalysisResult
+from spikesweep.analyses.statistics import benjamini_hochberg
+from spikesweep.spikes import SpikeTrains, train_offsets
+from spikesweep.study.axes import AXIS_NAMES
 
-__all__ = ["propagation", "spike_triggered"]
+__all__ = ["answer", "propagation", "spike_triggered"]
 
 VARIABLES = ("g", "v")
 
 
 def _response_stats(accumulated: dict) -> dict:
-    """Mean, standard error and two-sided t-test p-value of pooled responses."""
+    """Mean, standard error and two-sided one-sample t-test p-value of pooled responses.
+
+    Where every response is the same SciPy's p-value is NaN; it is 1 for zero
+    responses and 0 otherwise.
+    """
     responses = np.concatenate(accumulated["responses"])
     n = responses.size
     if n < 2:
         return {"n": n, "mean": float("nan"), "sem": float("nan"), "p": float("nan")}
     mean = float(responses.mean())
-    sem = float(responses.std(ddof=1) / np.sqrt(n))
-    p = float(2 * scipy.stats.t.sf(abs(mean / sem), n - 1)) if sem > 0 else float(mean == 0)
+    sem = float(scipy.stats.sem(responses))
+    p = float(scipy.stats.ttest_1samp(responses, 0).pvalue) if sem > 0 else float(mean == 0)
     return {"n": n, "mean": mean, "sem": sem, "p": p}
 
 
@@ -81,18 +86,19 @@ def spike_triggered(
 
 
 def propagation(
-    runs: list[xr.Dataset],
+    runs: list[tuple[dict, SpikeTrains]],
     networks: dict,
+    *,
     delay_ms: float,
     window_ms: float,
     alpha: float,
-) -> tuple[xr.Dataset, dict]:
-    """Spike-triggered responses of every connected pair, from run files with ``v``.
+) -> AnalysisResult:
+    """Spike-triggered responses of every connected pair, from runs with recorded state.
 
     Parameters
     ----------
-    runs : list of xarray.Dataset
-        Run files (one train per neuron) holding ``v (train, step)`` in mV.
+    runs : list of (dict, SpikeTrains)
+        Coordinates and trains of runs that recorded ``v`` and ``g`` (mV).
     networks : dict of str to csr_array
         Connectivity ``[pre, post]`` of each network.
     delay_ms, window_ms : float
@@ -101,11 +107,11 @@ def propagation(
         False-discovery rate across tests.
     """
     pooled: dict[tuple, dict] = {}
-    for run in runs:
-        dt_s = float(run["spike_time"].encoding["scale_factor"])
+    for coords, run in runs:
+        dt_s = run.dt_s
         delay = round(delay_ms / 1000 / dt_s)
         window = max(1, round(window_ms / 1000 / dt_s))
-        network = str(run["network"].values[0])
+        network = coords["network"]
         weights = networks[network].tocoo()
         connected = set(zip(weights.row.tolist(), weights.col.tolist(), strict=True))
         pairs = [
@@ -113,11 +119,11 @@ def propagation(
             for i, j, w in zip(weights.row, weights.col, weights.data, strict=True)
         ]
         pairs += [(j, i, 0.0, "reversed") for i, j in sorted(connected) if (j, i) not in connected]
-        offsets = train_offsets(run["spike_count"].values)
-        steps = np.rint(run["spike_time"].values / dt_s).astype(np.int64)
-        trains = [steps[offsets[k] : offsets[k + 1]] for k in range(len(offsets) - 1)]
-        state = {name: run[name].values for name in VARIABLES}
-        point = {name: run[name].values[:1].tolist()[0] for name in ("mode", *DRIVE_AXES)}
+        offsets = train_offsets(run.counts)
+        steps = run.step.astype(np.int64)
+        trains = [steps[offsets[k] : offsets[k + 1]] for k in range(run.n_neurons)]
+        state = {name: run.state[name] for name in VARIABLES}
+        point = {name: coords[name] for name in ("mode", *AXIS_NAMES)}
         for pre, post, weight, kind in pairs:
             entry = pooled.setdefault(
                 (network, *point.values(), int(pre), int(post)),
@@ -206,35 +212,79 @@ def propagation(
     else:
         verdict = "partly detected"
     strongest = max(connected, key=lambda row: abs(row["response_mV"]), default=None)
-    summary = {
-        "analysis": "propagation",
-        "question": "Do upstream spikes raise the downstream neurons' potential?",
-        "verdict": verdict,
-        "test": "two-sided one-sample t-test of spike-triggered responses of the postsynaptic "
-        "g (mean over the window after one synaptic delay minus the mean before the spike), "
-        "pooled over seeds; Benjamini-Hochberg across pairs, modes and drives",
-        "statistic": strongest["response_mV"] / strongest["sem_mV"] if strongest else float("nan"),
-        "p_value": min((row["p_adjusted"] for row in connected), default=float("nan")),
-        "alpha": alpha,
-        "window_ms": window_ms,
-        "effect_size": strongest["response_mV"] if strongest else float("nan"),
-        "effect_size_name": "largest mean g response (mV)",
-        "controls": {"reversed_unconnected_pairs": control},
-        "points": rows,
-    }
-    numbers = xr.Dataset.from_dataframe(pd.DataFrame(rows)).rename({"index": "point"})
-    if averages:
+    arrays = None
+    if rows:
         any_entry = next(iter(pooled.values()))
         lags_ms = (
             np.arange(-any_entry["window"], any_entry["delay"] + 2 * any_entry["window"])
             * any_entry["dt_s"]
             * 1000
         )
-        numbers = numbers.assign_coords(lag_ms=lags_ms)
-        for name in VARIABLES:
-            numbers[f"sta_{name}_mV"] = (("point", "lag_ms"), np.array(averages[name]))
-            numbers[f"sta_{name}_mV"].attrs = {
-                "long_name": f"spike-triggered average of {name}_post minus its pre-spike mean",
-                "units": "mV",
-            }
-    return numbers, summary
+        arrays = xr.Dataset(
+            {
+                f"sta_{name}_mV": (
+                    ("point", "lag_ms"),
+                    np.array(averages[name]),
+                    {
+                        "long_name": f"spike-triggered average of {name}_post minus its "
+                        "pre-spike mean",
+                        "units": "mV",
+                    },
+                )
+                for name in VARIABLES
+            },
+            coords={"lag_ms": lags_ms},
+        )
+    return AnalysisResult(
+        analysis="propagation",
+        verdict=verdict,
+        test="two-sided one-sample t-test of spike-triggered responses of the postsynaptic "
+        "g (mean over the window after one synaptic delay minus the mean before the spike), "
+        "pooled over seeds; Benjamini-Hochberg across pairs, modes and drives",
+        statistic=strongest["response_mV"] / strongest["sem_mV"] if strongest else float("nan"),
+        pvalue=min((row["p_adjusted"] for row in connected), default=float("nan")),
+        alpha=alpha,
+        effect_size=strongest["response_mV"] if strongest else float("nan"),
+        effect_size_name="largest mean g response (mV)",
+        controls={"reversed_unconnected_pairs": control},
+        points=rows,
+        details={"window_ms": window_ms},
+        arrays=arrays,
+    )
+
+
+def answer(s: dict) -> list[str]:
+    """This analysis' verdict in words, for ``answers.md`` (Markdown lines)."""
+    control = s["controls"]["reversed_unconnected_pairs"]
+    lines = [
+        f"**Verdict: {s['verdict']}** ({s['test']}; alpha = {s['alpha']}; response window "
+        f"{number(s['window_ms'])} ms after the synaptic delay).",
+        "",
+        f"Control: reversed pairs without a synapse responded in {control['responding']} of "
+        f"{control['pairs']} tests ({'passed' if control['passed'] else 'FAILED'}).",
+        "",
+        "| drive | mode | pair | weight | g response (mV) | v response (mV) "
+        "| post rate change (Hz) | p (BH) | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in s["points"]:
+        if row["kind"] == "connected":
+            lines.append(
+                f"| {point_label(row)} | {row['mode']} | {row['pre']} -> {row['post']} "
+                f"| {number(row['synapse_weight'])} | {fixed(row['response_mV'], '+.3f')} "
+                f"+- {fixed(row['sem_mV'], '.3f')} | {fixed(row['v_response_mV'], '+.3f')} "
+                f"+- {fixed(row['v_sem_mV'], '.3f')} | {fixed(row['rate_change_hz'], '+.1f')} "
+                f"| {number(row['p_adjusted'])} | {row['verdict']} |"
+            )
+    lines += [
+        "",
+        "One synaptic delay after each upstream spike, the downstream synaptic input `g` "
+        "moves with the sign of the weight: excitatory input raises the potential and the "
+        "firing rate in the following window, inhibitory input lowers them. The mean `v` "
+        "response is a poor summary: when excitation makes the downstream neuron fire, its "
+        "reset (`v = v_reset; g = 0`) pulls the average `v` below baseline, and under the "
+        "forum's drive the neuron fires so often that its resets erase most of the response. "
+        "Input that arrives while the downstream neuron is refractory is lost (Brian2 writes "
+        "to `(unless refractory)` variables only outside the refractory period).",
+    ]
+    return lines

@@ -6,11 +6,12 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
-from spikesweep.networks import load_network  # noqa: E402
-from spikesweep.standalone import build_program  # noqa: E402
+from spikesweep.engine.standalone import compile_program  # noqa: E402
+from spikesweep.networks.connectivity import load_network  # noqa: E402
+from spikesweep.study import Run  # noqa: E402
 
-build_program(
-    snakemake.params.run,
+compile_program(
+    Run.from_json(snakemake.params.run),
     load_network(snakemake.input.network),
     snakemake.output[0],
     jobs=snakemake.threads,

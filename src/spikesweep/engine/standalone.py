@@ -1,12 +1,13 @@
 """Compile once, run many: Brian2's cpp_standalone device as the simulation engine.
 
-A *structure* is everything Brian2 compiles into a program: the network, the
-model, duration and time step, the driven neurons, whether state is recorded,
-the input mode and the drive axes the mode compiles in
-(:data:`~spikesweep.config.COMPILED_AXES`). :func:`build_program` generates
-and compiles a structure's program once; :func:`run_program` runs it for one
-run, passing the run's :func:`~spikesweep.config.run_values` on the command
-line (``name=value`` in SI units, as ``device.run(run_args=...)`` does) and its
+A *structure* (:meth:`~spikesweep.study.runs.Run.structure`) is everything
+Brian2 compiles into a program: the network, the model, duration and time
+step, the driven neurons, whether state is recorded, the input mode and the
+grid axes the mode compiles in (:data:`~spikesweep.study.axes.COMPILED_AXES`).
+:func:`compile_program` generates and compiles a structure's program once;
+:func:`run_program` runs it for one run, passing the run's
+:meth:`~spikesweep.study.runs.Run.run_values` on the command line
+(``name=value`` in SI units, as ``device.run(run_args=...)`` does) and its
 seed in the environment variable :data:`SEED_VARIABLE`, read by code inserted
 before the simulation. A run's spikes therefore depend on its structure,
 values and seed only: not on which job or batch runs it.
@@ -15,9 +16,10 @@ Each run writes Brian2's result files into its own scratch folder (in
 ``$TMPDIR``), which is deleted as soon as the spikes are read. Without recorded
 state, a program writes the spike monitor's two arrays only and exits before
 Brian2 writes every other array (the synapses' alone are 354 MB and 0.7 s
-for the whole fly brain). Running a
-program needs NumPy only: Brian2 is imported to build, so that a batch job
-does not pay its import (seconds) for runs of a fraction of a second.
+for the whole fly brain). Running a program needs NumPy only: Brian2 (and
+:mod:`spikesweep.model`, which imports it) is imported by
+:func:`compile_program` alone, so that a batch job does not pay Brian2's
+import (seconds) for runs of a fraction of a second.
 """
 
 import json
@@ -28,25 +30,16 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse
 
-from spikesweep.config import COMPILED_AXES, RunPoint, config_hash, run_values
-from spikesweep.trains import SpikeTrains
+from spikesweep.engine import RunCost
+from spikesweep.spikes import STATE_VARIABLES, SpikeTrains
+from spikesweep.study.runs import Run
 
-__all__ = [
-    "COMPILE_FLAGS",
-    "MANIFEST",
-    "SEED_VARIABLE",
-    "RunCost",
-    "build_config",
-    "build_id",
-    "build_program",
-    "run_program",
-]
+__all__ = ["COMPILE_FLAGS", "MANIFEST", "SEED_VARIABLE", "compile_program", "run_program"]
 
 logger = logging.getLogger(__name__)
 
@@ -116,40 +109,10 @@ def _spikes_only_end(variables) -> str:
     return f"{{{writes}\n{_RUN_INFO_CODE}\n{_PEAK_RSS_CODE}\n    std::exit(0);\n}}\n"
 
 
-@dataclass(frozen=True)
-class RunCost:
-    """What one run cost: wall time (s) and peak resident memory (MB) of its process,
-    and of the wall time, the seconds in Brian2's run loop (Brian2's last run time:
-    the time steps, without building, loading or writing)."""
-
-    wall_s: float
-    max_rss_mb: float
-    simulation_s: float
-
-
-def build_config(run_config: dict) -> dict:
-    """The part of a run config that is compiled in: its structure.
-
-    ``run_config`` is a :meth:`~spikesweep.config.Study.run_config` dict; the
-    result drops the seed and the drive axes the mode sets per run.
-    """
-    point = run_config["point"]
-    compiled = {axis: point[axis] for axis in COMPILED_AXES[point["mode"]]}
-    return {
-        **run_config,
-        "point": {"network": point["network"], "mode": point["mode"], **compiled},
-    }
-
-
-def build_id(run_config: dict) -> str:
-    """A short name for the structure of a run (12 hex digits of its hash)."""
-    return config_hash(build_config(run_config))[:12]
-
-
-def build_program(
-    run_config: dict, connectivity: scipy.sparse.csr_array, directory: str | Path, jobs: int = 1
+def compile_program(
+    run: Run, connectivity: scipy.sparse.csr_array, directory: str | Path, jobs: int = 1
 ) -> None:
-    """Generate and compile the program of ``run_config``'s structure into ``directory``.
+    """Generate and compile the program of ``run``'s structure into ``directory``.
 
     The program is built in a temporary sibling folder that is renamed when
     complete, so ``directory`` is either absent or a working build. Call once
@@ -157,7 +120,7 @@ def build_program(
 
     Parameters
     ----------
-    run_config : dict
+    run : Run
         Any run of the structure (its run values become the program's defaults).
     connectivity : csr_array, shape (n, n)
         The network's weights, multiples of ``weight_per_synapse_mV``.
@@ -168,7 +131,7 @@ def build_program(
     """
     import brian2
 
-    from spikesweep.simulate import ModelParameters, build_simulation
+    from spikesweep.model import ModelParameters, create_simulation
 
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
@@ -182,13 +145,9 @@ def build_program(
         if shutil.which("ccache"):  # identical sources (brianlib, ...) across builds
             make_args.append("CXX=" + shlex.quote("ccache g++"))  # Brian2 runs make in a shell
         brian2.prefs.devices.cpp_standalone.extra_make_args_unix = make_args
-        brian2.defaultclock.dt = run_config["dt_ms"] * brian2.ms
-        run = RunPoint.from_run_config(run_config)
-        simulation = build_simulation(
-            connectivity,
-            ModelParameters.from_config(run_config["model"]),
-            run,
-            record_state=run_config["record_state"],
+        brian2.defaultclock.dt = run.dt_ms * brian2.ms
+        simulation = create_simulation(
+            connectivity, ModelParameters.from_config(run.model), run, run.record_state
         )
         simulation.set_values(run)
         brian2.device.insert_code("main", _SEED_CODE)
@@ -198,7 +157,7 @@ def build_program(
         else:
             brian2.device.insert_code("after_end", _PEAK_RSS_CODE)
         simulation.network.run(
-            run_config["duration_ms"] * brian2.ms,
+            run.duration_ms * brian2.ms,
             namespace={},
             report="stdout",
             report_period=10 * brian2.second,
@@ -211,11 +170,11 @@ def build_program(
             "spike_time": (simulation.spikes, "t"),
         }
         if simulation.state is not None:
-            monitors.update({"v": (simulation.state, "v"), "g": (simulation.state, "g")})
+            monitors.update({name: (simulation.state, name) for name in STATE_VARIABLES})
         manifest = {
-            "build": build_config(run_config),
+            "build": run.structure(),
             "n_neurons": connectivity.shape[0],
-            "run_values": sorted(run_values(run)),
+            "run_values": sorted(run.run_values()),
             "files": {
                 name: brian2.device.get_array_filename(owner.variables[variable])
                 for name, (owner, variable) in monitors.items()
@@ -235,23 +194,22 @@ def _peak_rss_mb(results: Path) -> float:
     return float(peak.read_text().split()[0]) / 1024 if peak.is_file() else float("nan")
 
 
-def run_program(directory: str | Path, run_config: dict) -> tuple[SpikeTrains, RunCost]:
-    """Run one run with the program of its structure, built in ``directory``.
+def run_program(directory: str | Path, run: Run) -> tuple[SpikeTrains, RunCost]:
+    """Run one run with the program of its structure, compiled in ``directory``.
 
     Returns its spike trains and its cost (the compiled program's process
     only: no Python start-up).
     """
     directory = Path(directory).resolve()
     manifest = json.loads((directory / MANIFEST).read_text())
-    if manifest["build"] != build_config(run_config):
-        raise ValueError(f"{directory} was built for another structure than {run_config['point']}.")
-    run = RunPoint.from_run_config(run_config)
-    values = run_values(run)
+    if manifest["build"] != run.structure():
+        raise ValueError(f"{directory} was compiled for another structure than {run.coords}.")
+    values = run.run_values()
     if sorted(values) != manifest["run_values"]:
         raise ValueError(f"{directory} takes {manifest['run_values']}, not {sorted(values)}.")
     arguments = [f"{name}={value!r}" for name, value in values.items()]
     env = {**os.environ, SEED_VARIABLE: str(run.seed)}
-    n_neurons, dt_s = manifest["n_neurons"], run_config["dt_ms"] / 1000
+    n_neurons, dt_s = manifest["n_neurons"], run.dt_ms / 1000
     files = manifest["files"]
     with tempfile.TemporaryDirectory(prefix="spikesweep-run-") as scratch:
         results = Path(scratch)
@@ -274,18 +232,17 @@ def run_program(directory: str | Path, run_config: dict) -> tuple[SpikeTrains, R
             float((results / _RUN_INFO_FILE).read_text().split()[0]),
         )
         state = None
-        if "v" in files:
+        if "v" in files:  # recorded as (n_steps, n_neurons), in volts
             state = {
-                name: (np.fromfile(results / files[name]).reshape(-1, n_neurons).T * 1000).astype(
-                    np.float32
-                )
-                for name in ("v", "g")
+                name: np.fromfile(results / files[name]).reshape(-1, n_neurons).T
+                for name in STATE_VARIABLES
             }
         trains = SpikeTrains.from_monitor(
             np.fromfile(results / files["spike_neuron"], dtype=np.int32),
             np.fromfile(results / files["spike_time"]),
             n_neurons,
             dt_s,
+            round(run.duration_ms / run.dt_ms),
             state,
         )
     return trains, cost

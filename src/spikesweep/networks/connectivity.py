@@ -1,4 +1,4 @@
-"""Connectivity matrices: build them from a config source, validate, store.
+"""Connectivity matrices: read them from a config source, validate, store.
 
 A connectivity matrix is a square ``scipy.sparse.csr_array`` of float64 whose
 entry ``[pre, post]`` is the weight of the synapse from neuron ``pre`` to
@@ -7,7 +7,7 @@ neuron ``post``, in multiples of the model's ``weight_per_synapse_mV``
 or a file: ``.npy`` (dense, never unpickled), ``.npz`` (``scipy.sparse``),
 ``.csv`` or ``.parquet`` (edge list with columns ``pre, post, weight``;
 duplicate edges are refused, zero weights dropped), or the Shiu et al./FlyWire
-file pair (:mod:`spikesweep.flywire`), whose neurons keep their FlyWire ids.
+file pair (:mod:`spikesweep.networks.flywire`), whose neurons keep their FlyWire ids.
 
 A stored network (:func:`save_network`) is a ``scipy.sparse`` ``.npz`` file
 with one more array, ``neuron_ids``: the id of each neuron index (FlyWire
@@ -22,14 +22,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse
 
-from spikesweep.storage import atomic_path
+from spikesweep.errors import NetworkError
+from spikesweep.files import atomic_path
+from spikesweep.networks import flywire
 
 __all__ = [
-    "NetworkError",
-    "build_network",
     "load_connectivity",
     "load_network",
     "load_neuron_ids",
+    "network_from_source",
     "random_connectivity",
     "save_network",
 ]
@@ -37,10 +38,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 EDGE_COLUMNS = ("pre", "post", "weight")
-
-
-class NetworkError(ValueError):
-    """A connectivity source that cannot be used (names the file, row or key)."""
 
 
 def _validated(matrix, origin: str) -> scipy.sparse.csr_array:
@@ -207,8 +204,6 @@ def load_connectivity(path: str | Path, n_neurons: int | None = None) -> scipy.s
 
 def _flywire_network(name: str, spec: dict, config_dir: Path):
     """A FlyWire network with its ``silenced`` neurons' outgoing weights set to zero."""
-    from spikesweep import flywire  # flywire imports this module
-
     matrix, neuron_ids = flywire.load_flywire(
         config_dir / spec["neurons"], config_dir / spec["connectivity"]
     )
@@ -223,10 +218,10 @@ def _flywire_network(name: str, spec: dict, config_dir: Path):
     return _validated(matrix, origin), neuron_ids
 
 
-def build_network(
+def network_from_source(
     name: str, source: dict, config_dir: str | Path = "."
 ) -> tuple[scipy.sparse.csr_array, np.ndarray]:
-    """Build the connectivity of network ``name`` from its config ``source``.
+    """The connectivity of network ``name``, read or generated from its config ``source``.
 
     A source ``{"lesion_of": base_source}`` (the lesion control added by
     ``controls.lesion_inhibition``) is the base network without its negative
@@ -240,7 +235,7 @@ def build_network(
         FlyWire ids for ``flywire`` sources, else the neuron indices.
     """
     if "lesion_of" in source:
-        base, neuron_ids = build_network(name, source["lesion_of"], config_dir)
+        base, neuron_ids = network_from_source(name, source["lesion_of"], config_dir)
         return _validated(base.multiply(base > 0), f"lesion control {name!r}"), neuron_ids
     if "flywire" in source:
         return _flywire_network(name, source["flywire"], Path(config_dir))

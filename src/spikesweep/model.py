@@ -1,4 +1,4 @@
-"""Brian2 simulation of one grid point: the forum's LIF network under Poisson drive.
+"""The Brian2 objects of a run: the forum's LIF network under Poisson drive.
 
 The model is the one of the forum thread (Shiu et al. 2023)::
 
@@ -10,8 +10,9 @@ with threshold ``v > v_th``, reset ``v = v_reset; g = 0 mV``, and synapses
 variable of the neurons: Brian2 treats it as a temporary and it does nothing,
 so it is left out.
 
-Input modes (each event adds ``weight`` to ``v``, in the ``synapses`` slot,
-whether or not the neuron is refractory, exactly as ``PoissonInput`` does):
+Input modes (each event adds ``weight`` to ``v`` in the ``synapses`` slot, as
+``PoissonInput`` does; ``v`` is ``(unless refractory)``, so Brian2 drops events
+that arrive while the neuron is refractory, recurrent ones included):
 
 ``poisson_input``
     one ``PoissonInput(target=driven neurons, N=n_sources)``.
@@ -29,19 +30,18 @@ whether or not the neuron is refractory, exactly as ``PoissonInput`` does):
     ``B(n_sources, rate * dt)`` whose parameters are compiled into the code;
     here the rate is a variable, so one compiled program serves every rate
     and ``n_sources``. The two counts differ in variance by the factor
-    ``1 - rate * dt`` (1.5 % at 150 Hz and 0.1 ms); tests/test_simulate.py
-    shows the rates to be statistically equivalent.
+    ``1 - rate * dt`` (1.5 % at 150 Hz and 0.1 ms); the tests show the rates
+    to be statistically equivalent.
 
 The drive weight (and the PoissonGroup rate, and poisson_count's rate) are
-shared variables of the neurons, not constants: :func:`run_values` sets them,
-so that a compiled program runs every value (:mod:`spikesweep.standalone`);
-:func:`spikesweep.config.run_values` lists them.
+shared variables of the neurons, not constants, so that one compiled program
+runs every value (:mod:`spikesweep.engine.standalone`);
+:meth:`~spikesweep.study.runs.Run.run_values` lists them and
+:meth:`Simulation.set_values` sets them.
 """
 
-import logging
 from dataclasses import dataclass
 
-import brian2
 import numpy as np
 import scipy.sparse
 from brian2 import (
@@ -54,24 +54,15 @@ from brian2 import (
     SpikeMonitor,
     StateMonitor,
     Synapses,
-    check_units,
     ms,
     mV,
     second,
 )
 
-from spikesweep.config import INPUT_MODES, RunPoint, run_values
-from spikesweep.trains import SpikeTrains
+from spikesweep.study.axes import INPUT_MODES
+from spikesweep.study.runs import Run
 
-__all__ = [
-    "ModelParameters",
-    "Simulation",
-    "build_simulation",
-    "simulate",
-    "simulate_config",
-]
-
-logger = logging.getLogger(__name__)
+__all__ = ["EQUATIONS", "ModelParameters", "Simulation", "create_simulation"]
 
 EQUATIONS = """
 dv/dt = (v_rest - v + g) / tau_m : volt (unless refractory)
@@ -169,26 +160,26 @@ def _recurrent_synapses(neurons, connectivity: scipy.sparse.csr_array, model: Mo
     return synapses
 
 
-def _drive(neurons, targets: np.ndarray, run: RunPoint) -> list:
+def _drive(neurons, targets: np.ndarray, run: Run) -> list:
     """The Brian2 objects that deliver the run's Poisson input to ``targets``.
 
     Only the axes of ``COMPILED_AXES[run.mode]`` are used here; the others are
-    variables that :func:`run_values` sets.
+    variables that :meth:`Simulation.set_values` sets.
     """
-    n = run.n_sources
+    n, rate_hz = run.grid_point["n_sources"], run.grid_point["rate_hz"]
     if run.mode == "poisson_input":
         # One PoissonInput per stretch of consecutive targets: a single one when
         # the targets are contiguous (``targets: all``).
         return [
             PoissonInput(
-                neurons[a : b + 1], "v", N=n, rate=run.rate_hz * Hz, weight="drive_weight", order=k
+                neurons[a : b + 1], "v", N=n, rate=rate_hz * Hz, weight="drive_weight", order=k
             )
             for k, (a, b) in enumerate(_stretches(targets))
         ]
     if run.mode == "per_neuron":
         return [
             PoissonInput(
-                neurons[i : i + 1], "v", N=n, rate=run.rate_hz * Hz, weight="drive_weight", order=k
+                neurons[i : i + 1], "v", N=n, rate=rate_hz * Hz, weight="drive_weight", order=k
             )
             for k, i in enumerate(targets)
         ]
@@ -236,16 +227,16 @@ class Simulation:
     spikes: SpikeMonitor
     state: StateMonitor | None
 
-    def set_values(self, run: RunPoint) -> None:
-        """Set the run's :func:`~spikesweep.config.run_values` (given in SI units)."""
-        for key, value in run_values(run).items():
+    def set_values(self, run: Run) -> None:
+        """Set the run's :meth:`~spikesweep.study.runs.Run.run_values` (given in SI units)."""
+        for key, value in run.run_values().items():
             owner, variable = key.split(".")
             setattr(self.network[owner], f"{variable}_", value)  # "v_": without units
 
 
-def _target_indices(run: RunPoint, n_neurons: int) -> np.ndarray:
+def _target_indices(run: Run, n_neurons: int) -> np.ndarray:
     """Sorted indices of the neurons that ``run`` drives."""
-    if run.targets == "all":
+    if run.targets is None:
         return np.arange(n_neurons)
     targets = np.asarray(run.targets, dtype=np.int64)
     if targets.size and (targets.min() < 0 or targets.max() >= n_neurons):
@@ -256,10 +247,10 @@ def _target_indices(run: RunPoint, n_neurons: int) -> np.ndarray:
     return targets
 
 
-def build_simulation(
+def create_simulation(
     connectivity: scipy.sparse.csr_array,
     model: ModelParameters,
-    run: RunPoint,
+    run: Run,
     record_state: bool = False,
 ) -> Simulation:
     """Create the Brian2 objects of ``run``'s structure (run values not yet set).
@@ -278,79 +269,3 @@ def build_simulation(
     if state is not None:
         objects.append(state)
     return Simulation(Network(*objects), spikes, state)
-
-
-def _progress(label: str):
-    """A Brian2 ``report`` callable that logs the progress of a run."""
-
-    def report(elapsed, completed, start, duration):
-        logger.info(
-            "%s: %.0f%% of %s simulated in %.1f s", label, 100 * completed, duration, elapsed
-        )
-
-    return report
-
-
-@check_units(duration=second, dt=second, record_state=bool)
-def simulate(
-    connectivity: scipy.sparse.csr_array,
-    model: ModelParameters,
-    run: RunPoint,
-    duration,
-    dt,
-    codegen_target: str = "cython",
-    record_state: bool = False,
-) -> SpikeTrains:
-    """Simulate one grid point with Brian2's runtime and return its spike trains.
-
-    Parameters
-    ----------
-    connectivity : csr_array, shape (n, n)
-        Weights ``[pre, post]`` in multiples of ``model.weight_per_synapse``.
-    model : ModelParameters
-        Neuron and synapse parameters.
-    run : RunPoint
-        Input mode, drive, seed and driven neurons (``"all"`` or indices).
-    duration, dt : Quantity
-        Simulated time and time step.
-    codegen_target : {"cython", "numpy"}, optional
-        Brian2 runtime code-generation target (default ``"cython"``); see
-        :mod:`spikesweep.standalone` for ``cpp_standalone``.
-    record_state : bool, optional
-        Record ``v`` and ``g`` of every neuron at every step (default False;
-        n_neurons x n_steps x 8 bytes: for small networks only).
-
-    Returns
-    -------
-    trains : SpikeTrains
-        All spikes, sorted by neuron then time.
-    """
-    brian2.prefs.codegen.target = codegen_target
-    brian2.defaultclock.dt = dt
-    brian2.seed(run.seed)
-    simulation = build_simulation(connectivity, model, run, record_state)
-    simulation.set_values(run)
-    label = f"{run.network} {run.mode} seed {run.seed}"
-    simulation.network.run(
-        duration, namespace={}, report=_progress(label), report_period=10 * second
-    )
-    state = (
-        {name: (getattr(simulation.state, name) / mV).astype(np.float32) for name in ("v", "g")}
-        if record_state
-        else None
-    )
-    spikes = simulation.spikes
-    return SpikeTrains.from_monitor(spikes.i, spikes.t_, connectivity.shape[0], float(dt), state)
-
-
-def simulate_config(run_config: dict, connectivity: scipy.sparse.csr_array) -> SpikeTrains:
-    """Simulate the run that a :meth:`~spikesweep.config.Study.run_config` dict describes."""
-    return simulate(
-        connectivity,
-        ModelParameters.from_config(run_config["model"]),
-        RunPoint.from_run_config(run_config),
-        duration=run_config["duration_ms"] * ms,
-        dt=run_config["dt_ms"] * ms,
-        codegen_target=run_config["codegen_target"],
-        record_state=run_config["record_state"],
-    )

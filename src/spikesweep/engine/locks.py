@@ -16,7 +16,7 @@ import shutil
 import socket
 from pathlib import Path
 
-from spikesweep.storage import atomic_path
+from spikesweep.files import atomic_path
 
 __all__ = ["OWNER_FILE", "release_stale_locks"]
 

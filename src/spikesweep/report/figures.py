@@ -19,11 +19,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 
-from spikesweep.config import DRIVE_AXES, LESIONED_SUFFIX
-from spikesweep.storage import atomic_path, iter_drives, spike_trains
+from spikesweep.files import atomic_path
+from spikesweep.spikes import SpikeDataset
+from spikesweep.storage import iter_grid_points
+from spikesweep.study.axes import AXIS_NAMES, LESIONED_SUFFIX
 
 __all__ = [
-    "FIGURES",
+    "DRAWERS",
     "MODE_COLOURS",
     "STYLE",
     "draw_figure",
@@ -79,9 +81,9 @@ def save(fig, stem: str | Path) -> list[Path]:
     return paths
 
 
-def raster_figure(spikes: xr.Dataset, network: str, drive: dict, seed: int, bin_ms: float):
-    """Raster and population rate of one run per mode, for one network and drive."""
-    modes = [m for m in MODE_COLOURS if m in set(spikes["mode"].values)]
+def raster_figure(spikes: SpikeDataset, network: str, point: dict, seed: int, bin_ms: float):
+    """Raster and population rate of one run per mode, for one network and grid point."""
+    modes = [m for m in MODE_COLOURS if m in set(spikes.coords["mode"])]
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(
             2,
@@ -92,13 +94,13 @@ def raster_figure(spikes: xr.Dataset, network: str, drive: dict, seed: int, bin_
             gridspec_kw={"height_ratios": [2, 1]},
         )
         for column, mode in enumerate(modes):
-            trains = spike_trains(spikes, network=network, mode=mode, seed=seed, **drive)
+            trains = spikes.select(network=network, mode=mode, seed=seed, **point).times()
             colour = MODE_COLOURS[mode]
             raster, rate = axes[0, column], axes[1, column]
             for neuron, times in trains.items():
                 raster.plot(times * 1000, np.full(len(times), neuron), "|", color=colour, ms=4)
             all_times = np.concatenate(list(trains.values())) * 1000
-            duration_ms = float(spikes.attrs["duration_s"]) * 1000
+            duration_ms = spikes.duration_s * 1000
             edges = np.arange(0, duration_ms + bin_ms, bin_ms)
             counts, _ = np.histogram(all_times, edges)
             rate.step(
@@ -108,7 +110,7 @@ def raster_figure(spikes: xr.Dataset, network: str, drive: dict, seed: int, bin_
             raster.set_ylabel("neuron") if column == 0 else None
             rate.set_ylabel("rate (Hz)") if column == 0 else None
             rate.set_xlabel("time (ms)")
-        fig.suptitle(f"{network}, {_drive_label(drive)}, seed {seed}")
+        fig.suptitle(f"{network}, {_drive_label(point)}, seed {seed}")
         fig.tight_layout()
     return fig
 
@@ -217,7 +219,7 @@ def inhibition_figure(rates: xr.DataTree, network: str, lesioned: str, neuron: i
     )
     panels = []
     for mode in cut["mode"].values:
-        for point in iter_drives(cut):
+        for point in iter_grid_points(cut):
             after = cut.sel(mode=mode, neuron=neuron, **point)
             if after.notnull().any():
                 panels.append((point, intact.sel(mode=mode, neuron=neuron, **point), after))
@@ -291,7 +293,7 @@ def rates_figure(rates: xr.DataTree):
         )
         for ax, network in zip(axes[:, 0], networks, strict=True):
             rate = rates[network]["rate_hz_out"].mean(["seed", "neuron"])
-            stacked = rate.stack(drive=DRIVE_AXES).dropna("drive", how="all")
+            stacked = rate.stack(drive=AXIS_NAMES).dropna("drive", how="all")
             image = ax.imshow(stacked.values, aspect="auto", cmap="viridis")
             ax.set_yticks(range(stacked.sizes["mode"]), stacked["mode"].values)
             ax.set_xticks(
@@ -305,47 +307,58 @@ def rates_figure(rates: xr.DataTree):
     return fig
 
 
-#: Figure name -> the analysis it draws (None: drawn from the datasets alone).
-FIGURES = {
-    "raster": None,
-    "rates": None,
-    "independence": "independence",
-    "equivalence": "equivalence",
-    "input_scaling": "input_scaling",
-    "propagation": "propagation",
-    "inhibition": "inhibition",
+class FigureInputs:
+    """The stored files a figure is drawn from, opened on demand.
+
+    ``spikes`` and ``rates`` are paths of ``spikes.nc`` and ``rates.nc``;
+    ``analysis_dir`` holds the analyses' ``{name}.json`` and ``{name}.nc``.
+    """
+
+    def __init__(self, spikes_path, rates_path, analysis_dir, delay_ms: float, bin_ms: float):
+        self.spikes_path, self.rates_path = spikes_path, rates_path
+        self.analysis_dir = Path(analysis_dir)
+        self.delay_ms, self.bin_ms = delay_ms, bin_ms
+
+    def summary(self, analysis: str) -> dict:
+        return json.loads((self.analysis_dir / f"{analysis}.json").read_text())
+
+    def numbers(self, analysis: str) -> xr.Dataset:
+        with xr.open_dataset(self.analysis_dir / f"{analysis}.nc") as numbers:
+            return numbers.load()
+
+    def rates(self) -> xr.DataTree:
+        with xr.open_datatree(self.rates_path) as rates:
+            return rates.load()
+
+
+def _raster(files: FigureInputs):
+    with xr.open_dataset(files.spikes_path) as opened:
+        spikes = SpikeDataset.from_xarray(opened)
+        first = next(spikes.run_rows())[0]
+        point = {name: first[name] for name in AXIS_NAMES}
+        return raster_figure(spikes, first["network"], point, first["seed"], files.bin_ms)
+
+
+def _inhibition(files: FigureInputs):
+    target = next(row for row in files.summary("inhibition")["points"] if row["inhibitory_input"])
+    network = target["network"]
+    return inhibition_figure(files.rates(), network, network + LESIONED_SUFFIX, target["neuron"])
+
+
+#: Figure name -> its drawing function of :class:`FigureInputs`.
+DRAWERS = {
+    "raster": _raster,
+    "rates": lambda files: rates_figure(files.rates()),
+    "independence": lambda files: independence_figure(files.summary("independence")),
+    "equivalence": lambda files: equivalence_figure(files.summary("equivalence")),
+    "input_scaling": lambda files: input_scaling_figure(files.summary("input_scaling")),
+    "propagation": lambda files: propagation_figure(files.numbers("propagation"), files.delay_ms),
+    "inhibition": _inhibition,
 }
 
 
 def draw_figure(name: str, spikes_path, rates_path, analysis_dir, delay_ms: float, bin_ms: float):
-    """Draw figure ``name`` (a key of :data:`FIGURES`) from a study's stored files."""
-    analysis_dir = Path(analysis_dir)
-    if name == "raster":
-        with xr.open_dataset(spikes_path) as spikes:
-            first = {
-                key: spikes[key].values[:1].tolist()[0] for key in ("network", *DRIVE_AXES, "seed")
-            }
-            drive = {key: first[key] for key in DRIVE_AXES}
-            return raster_figure(spikes, first["network"], drive, first["seed"], bin_ms)
-    if name == "rates":
-        with xr.open_datatree(rates_path) as rates:
-            return rates_figure(rates.load())
-    summary = json.loads((analysis_dir / f"{FIGURES[name]}.json").read_text())
-    if name == "propagation":
-        with xr.open_dataset(analysis_dir / "propagation.nc") as numbers:
-            return propagation_figure(numbers.load(), delay_ms)
-    if name == "inhibition":
-        target = next(row for row in summary["points"] if row["inhibitory_input"])
-        with xr.open_datatree(rates_path) as rates:
-            return inhibition_figure(
-                rates.load(),
-                target["network"],
-                target["network"] + LESIONED_SUFFIX,
-                target["neuron"],
-            )
-    drawers = {
-        "independence": independence_figure,
-        "input_scaling": input_scaling_figure,
-        "equivalence": equivalence_figure,
-    }
-    return drawers[name](summary)
+    """Draw figure ``name`` (a key of :data:`DRAWERS`) from a study's stored files."""
+    if name not in DRAWERS:
+        raise KeyError(f"Unknown figure {name!r}; expected one of {sorted(DRAWERS)}.")
+    return DRAWERS[name](FigureInputs(spikes_path, rates_path, analysis_dir, delay_ms, bin_ms))

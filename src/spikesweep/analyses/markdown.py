@@ -1,0 +1,25 @@
+"""Numbers and grid points as the analyses' answers write them in Markdown."""
+
+__all__ = ["fixed", "number", "point_label"]
+
+
+def number(value, digits=3) -> str:
+    """``value`` with ``digits`` significant digits; ``n/a`` for a missing (NaN) value."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def fixed(value, spec: str) -> str:
+    """``value`` in the format ``spec`` (such as ``"+.2f"``); ``n/a`` when missing."""
+    return "n/a" if value is None else format(value, spec)
+
+
+def point_label(row: dict) -> str:
+    """A table row's network and grid point: ``forum3, 150 Hz x N=1, 68.8 mV``."""
+    return (
+        f"{row['network']}, {number(row['rate_hz'])} Hz x N={int(row['n_sources'])}, "
+        f"{number(row['weight_mV'])} mV"
+    )

@@ -1,0 +1,117 @@
+"""A batch's runs, simulated one after the other, each kept as soon as it is done.
+
+A batch that is interrupted (a kill, a node failure) loses no finished run:
+each run's files are written as ``.{name}.kept`` beside their paths, then
+hard-linked to them. Snakemake does not know the kept files, so they survive
+its removal of the interrupted job's outputs; the rerun links back every run
+whose kept file has its config hash instead of simulating it, and the kept
+files go once the batch is done.
+"""
+
+import functools
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from spikesweep.engine import RunCost, Runner
+from spikesweep.engine.standalone import run_program
+from spikesweep.files import atomic_path
+from spikesweep.networks.connectivity import load_network
+from spikesweep.storage import stored_config_hash, write_run
+from spikesweep.study.runs import Run, config_hash
+
+__all__ = ["run_batch", "runner", "write_cost"]
+
+logger = logging.getLogger(__name__)
+
+
+def write_cost(path: str | Path, cost: RunCost) -> None:
+    """Write a run's cost as a one-row TSV: Snakemake's benchmark columns ``s`` and
+    ``max_rss`` (MB), and ``simulation_s`` (of ``s``, Brian2's run loop)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(
+            "s\tmax_rss\tsimulation_s\n"
+            f"{cost.wall_s:.4f}\t{cost.max_rss_mb:.2f}\t{cost.simulation_s:.4f}\n"
+        )
+
+
+def runner(build_dir: str | Path | None, network_path: str | Path) -> Runner:
+    """How a batch simulates a run: the structure's compiled program, or Brian2's runtime.
+
+    Parameters
+    ----------
+    build_dir : str or Path or None
+        The structure's program (cpp_standalone), or None for the runtime
+        targets (``codegen_target`` cython or numpy).
+    network_path : str or Path
+        The network's ``.npz`` (read by the runtime targets only).
+    """
+    if build_dir:
+        return functools.partial(run_program, build_dir)
+    # Imported here: a batch of compiled runs does not pay Brian2's import.
+    from spikesweep.engine.runtime import run_in_process
+
+    return functools.partial(run_in_process, load_network(network_path))
+
+
+def _kept(path: str | Path) -> Path:
+    """Where a batch keeps a hard link of a finished run's file until it completes."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.kept")
+
+
+def _publish(*paths: str) -> None:
+    """Give each kept file its path (a hard link; a copy where links are not supported)."""
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
+        try:
+            os.link(_kept(path), path)
+        except OSError:
+            shutil.copyfile(_kept(path), path)
+
+
+def _restore(run: Run, *paths: str) -> bool:
+    """Publish a run that an interrupted job of this batch finished; False if none."""
+    if not all(_kept(path).is_file() for path in paths):
+        return False
+    if stored_config_hash(_kept(paths[0])) != config_hash(run.to_json()):
+        return False
+    _publish(*paths)
+    return True
+
+
+def run_batch(
+    runs: list[Run],
+    spikes_paths: list[str],
+    cost_paths: list[str],
+    simulate_run: Runner,
+    command: str,
+) -> None:
+    """Simulate a batch, writing each run's file and cost as soon as it is done.
+
+    Parameters
+    ----------
+    runs : list of Run
+        The batch's runs, one structure.
+    spikes_paths, cost_paths : list of str
+        Where each run's NetCDF file and cost TSV go.
+    simulate_run : Runner
+        Simulates a run (see :func:`runner`).
+    command : str
+        Recorded in each file's provenance.
+    """
+    for k, (run, spikes_path, cost_path) in enumerate(
+        zip(runs, spikes_paths, cost_paths, strict=True), start=1
+    ):
+        label = f"run {k}/{len(runs)}: {run.label}"
+        if _restore(run, spikes_path, cost_path):
+            logger.info("%s: finished by an interrupted job, kept", label)
+            continue
+        trains, cost = simulate_run(run)
+        write_run(_kept(spikes_path), trains, run, command)
+        write_cost(_kept(cost_path), cost)
+        _publish(spikes_path, cost_path)
+        logger.info("%s: %d spikes in %.2f s", label, len(trains.step), cost.wall_s)
+    for path in (*spikes_paths, *cost_paths):
+        _kept(path).unlink(missing_ok=True)

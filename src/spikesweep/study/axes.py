@@ -1,0 +1,106 @@
+"""The coordinates of a run: its network, input mode, grid point and seed.
+
+:data:`GRID_AXES` is the one definition of the swept axes: the config keys of
+``grid`` and ``points``, the run paths, the Snakemake wildcards, the
+coordinates of spike datasets and the dimensions of ``rates.nc`` are all read
+from it, so that adding an axis is one entry here.
+"""
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "AXIS_NAMES",
+    "COMPILED_AXES",
+    "GRID_AXES",
+    "INPUT_MODES",
+    "LESIONED_SUFFIX",
+    "NAME_PATTERN",
+    "RUN_COORDS",
+    "Axis",
+    "format_value",
+    "run_path",
+]
+
+#: The input modes, in their canonical order (see :mod:`spikesweep.model`).
+INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group", "shared_source", "poisson_count")
+
+#: Grid axes that each input mode compiles into Brian2's generated code (a new
+#: program per value with cpp_standalone); the other axes and the seed are set
+#: per run.
+COMPILED_AXES = {
+    "poisson_input": ("rate_hz", "n_sources"),
+    "per_neuron": ("rate_hz", "n_sources"),
+    "poisson_group": ("n_sources",),
+    "shared_source": ("n_sources",),
+    "poisson_count": (),
+}
+
+#: Suffix of the lesion-control twin of a network (negative weights removed).
+LESIONED_SUFFIX = "-lesioned"
+
+#: Study and network names: they become path components, so no separators or dots.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def format_value(value) -> str:
+    """Format a grid value for a path: shortest exact decimal, no trailing zeros.
+
+    Examples
+    --------
+    >>> format_value(150.0), format_value(68.75), format_value(3)
+    ('150', '68.75', '3')
+    """
+    return np.format_float_positional(float(value), trim="-")
+
+
+@dataclass(frozen=True)
+class Axis:
+    """A swept axis: its config key, value type, and its description in datasets."""
+
+    name: str
+    dtype: type
+    long_name: str
+    units: str | None = None
+
+    @property
+    def storage_dtype(self) -> type:
+        """NumPy type of the axis in NetCDF files."""
+        return np.float64 if self.dtype is float else np.int32
+
+    @property
+    def attrs(self) -> dict[str, str]:
+        """CF attributes of the axis' coordinate variable."""
+        return {"long_name": self.long_name, **({"units": self.units} if self.units else {})}
+
+    @property
+    def wildcard(self) -> str:
+        """Regular expression of the axis' path component."""
+        return r"[0-9.e+-]+" if self.dtype is float else r"[0-9]+"
+
+    def format(self, value) -> str:
+        """The value as a path component."""
+        return format_value(value) if self.dtype is float else str(int(value))
+
+
+#: The swept axes of a run, in the order of run paths and dataset dimensions.
+GRID_AXES = (
+    Axis("rate_hz", float, "rate of each Poisson source", "Hz"),
+    Axis("n_sources", int, "Poisson sources per driven neuron (PoissonInput N)"),
+    Axis("weight_mV", float, "jump in v per input event", "mV"),
+)
+AXIS_NAMES = tuple(axis.name for axis in GRID_AXES)
+#: What identifies a run: its network, input mode, grid point and seed.
+RUN_COORDS = ("network", "mode", *AXIS_NAMES, "seed")
+
+
+def run_path() -> str:
+    """The path of a run below a stage folder, as a Snakemake wildcard pattern.
+
+    ``{network}/mode~{mode}/rate_hz~{rate_hz}/.../seed~{seed}``: one
+    ``{axis}~{value}`` level per grid axis.
+    """
+    levels = [f"{name}~{{{name}}}" for name in ("mode", *AXIS_NAMES, "seed")]
+    return "/".join(["{network}", *levels])
