@@ -1,14 +1,14 @@
 """Benchmark: a Shiu-style whole-brain experiment, spikesweep against rebuild-per-trial.
 
 Not a test. Writes a synthetic connectome in the FlyWire v783 format and size
-(138,639 neurons, 15,091,983 connections, ``python -m spikesweep.flywire``)
+(138,639 neurons, 15,091,983 connections, ``python -m spikesweep.networks.synthetic``)
 into a temporary folder, drives 20 neurons (the first 20 sugar GRN ids of
 config/studies/flywire.yaml, which the generator places at random) with
 PoissonInput at 150 Hz x 68.75 mV, refractory 0 for them, 1 s, 3 seeds (or
 ``--seeds``), and runs the experiment two ways in this process's run:
 
 (a) spikesweep: ``snakemake --cores 2`` on a flywire study. Load = rule
-    ``network`` (reading and validating the file pair), build = rule ``build``
+    ``network`` (reading and validating the file pair), build = rule ``compile``
     (code generation and compilation), per run = the batch job's wall time
     divided by its runs (Python start-up and NetCDF writing included), of
     which Brian2's run loop (the program's time steps: the runs' cost
@@ -43,7 +43,8 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 import yaml
-from spikesweep.flywire import write_synthetic
+
+from spikesweep.networks.synthetic import write_synthetic
 
 ROOT = Path(__file__).resolve().parents[1]
 N_DRIVEN = 20
