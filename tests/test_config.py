@@ -9,7 +9,7 @@ from snakemake.exceptions import WorkflowError
 from spikesweep.engine.plan import plan_batches
 from spikesweep.errors import ConfigError
 from spikesweep.networks.connectivity import network_from_source
-from spikesweep.study import INPUT_MODES, format_value, load_study, results_config
+from spikesweep.study import INPUT_MODES, Run, format_value, load_study, results_config
 
 
 def test_default_config_expands_to_the_documented_runs(default_config):
@@ -123,6 +123,13 @@ def test_lesioned_network_keeps_only_positive_weights():
         "x", {"lesion_of": {"matrix": [[0, 5, 0], [0, 0, -2], [0, 0, 0]]}}
     )
     assert lesioned.toarray().tolist() == [[0, 5, 0], [0, 0, 0], [0, 0, 0]]
+
+
+def test_a_run_round_trips_through_its_json():
+    for run in load_study(validated(with_change("sweeps.drive.targets", [0, 2]))).runs:
+        again = Run.from_json(run.to_json())
+        assert again == run and again.to_json() == run.to_json()
+        assert again.targets == (0, 2) and again.structure_id == run.structure_id
 
 
 def test_run_config_hash_changes_with_the_model():

@@ -86,7 +86,7 @@ def spike_triggered(
 
 
 def propagation(
-    runs: list[tuple[dict, SpikeTrains]],
+    state_runs: list[tuple[dict, SpikeTrains]],
     networks: dict,
     *,
     delay_ms: float,
@@ -97,7 +97,7 @@ def propagation(
 
     Parameters
     ----------
-    runs : list of (dict, SpikeTrains)
+    state_runs : list of (dict, SpikeTrains)
         Coordinates and trains of runs that recorded ``v`` and ``g`` (mV).
     networks : dict of str to csr_array
         Connectivity ``[pre, post]`` of each network.
@@ -107,7 +107,7 @@ def propagation(
         False-discovery rate across tests.
     """
     pooled: dict[tuple, dict] = {}
-    for coords, run in runs:
+    for coords, run in state_runs:
         dt_s = run.dt_s
         delay = round(delay_ms / 1000 / dt_s)
         window = max(1, round(window_ms / 1000 / dt_s))
