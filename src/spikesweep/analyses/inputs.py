@@ -42,9 +42,9 @@ class AnalysisInputs:
 
     ``files`` has attributes named as the keys of
     :data:`~spikesweep.analyses.INPUTS` that an analysis reads (Snakemake's
-    ``snakemake.input``): ``spikes`` and ``rates`` paths, ``networks``,
-    ``state_runs`` and ``costs`` lists of paths; ``cost_coords`` lists the
-    coordinates of the runs of ``costs``.
+    ``snakemake.input``): paths for ``spikes``, ``driven`` (of ``spikes.nc``)
+    and ``rates``; lists of paths for ``networks``, ``state_runs`` and
+    ``costs``. ``cost_coords`` lists the coordinates of the runs of ``costs``.
     """
 
     def __init__(self, files, cost_coords: list[dict], stack: contextlib.ExitStack):
@@ -58,7 +58,7 @@ class AnalysisInputs:
 
     @functools.cached_property
     def driven(self) -> dict:
-        with xr.open_dataset(self._files.spikes) as spikes:
+        with xr.open_dataset(self._files.driven) as spikes:
             return driven_neurons(spikes)
 
     @functools.cached_property
