@@ -79,7 +79,7 @@ def test_spike_times_round_trip_exactly(tmp_path):
     assert got[0].dtype == np.float64
 
 
-def test_file_follows_the_contract_layout(tmp_path):
+def test_file_follows_the_documented_layout(tmp_path):
     trains, path = write(tmp_path, POINT)
     with netCDF4.Dataset(path) as ds:
         ds.set_auto_maskandscale(False)

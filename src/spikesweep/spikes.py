@@ -147,11 +147,14 @@ class SpikeTrains:
         """Simulated time in seconds."""
         return self.n_steps * self.dt_s
 
+    def steps_per_neuron(self) -> list[np.ndarray]:
+        """Spike steps of each neuron (int32, sorted; empty for silent neurons)."""
+        offsets = train_offsets(self.counts)
+        return [self.step[offsets[k] : offsets[k + 1]] for k in range(self.n_neurons)]
+
     def times(self) -> dict[int, np.ndarray]:
         """Spike times per neuron in seconds (float64, sorted; empty for silent neurons)."""
-        offsets = train_offsets(self.counts)
-        times = self.step * self.dt_s
-        return {k: times[offsets[k] : offsets[k + 1]] for k in range(self.n_neurons)}
+        return {k: steps * self.dt_s for k, steps in enumerate(self.steps_per_neuron())}
 
     def __eq__(self, other) -> bool:
         """Equal arrays, sizes and state (for round-trip tests)."""

@@ -23,7 +23,7 @@ rule compile:
 
 # One job per batch of runs (config 'batch_size'); each run writes its own NetCDF
 # file and cost record. Rules are made per batch because a job's outputs (the
-# contract's run paths) share no wildcard pattern.
+# documented run paths) share no wildcard pattern.
 for batch in BATCHES:
 
     rule:

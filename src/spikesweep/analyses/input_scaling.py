@@ -3,7 +3,7 @@
 ``N`` is the number of independent Poisson sources per target; per time step
 the target receives a binomial number of events with ``p = rate * dt`` each.
 Where one event crosses threshold (``weight_mV >= v_th - v_reset``), the
-output rate is predicted by :func:`spikesweep.theory.suprathreshold_rate` (a
+output rate is predicted by :func:`spikesweep.analyses.theory.suprathreshold_rate` (a
 Poisson process with dead time on Brian2's grid; input during refractoriness is
 lost). For each such point the mean rate of the driven neurons is compared with
 the prediction: relative error and a two-sided z-test (standard error from the

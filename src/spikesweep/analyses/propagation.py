@@ -25,7 +25,7 @@ import xarray as xr
 from spikesweep.analyses.markdown import fixed, number, point_label
 from spikesweep.analyses.result import AnalysisResult
 from spikesweep.analyses.statistics import benjamini_hochberg
-from spikesweep.spikes import SpikeTrains, train_offsets
+from spikesweep.spikes import SpikeTrains
 from spikesweep.study.axes import AXIS_NAMES
 
 __all__ = ["answer", "propagation", "spike_triggered"]
@@ -119,9 +119,7 @@ def propagation(
             for i, j, w in zip(weights.row, weights.col, weights.data, strict=True)
         ]
         pairs += [(j, i, 0.0, "reversed") for i, j in sorted(connected) if (j, i) not in connected]
-        offsets = train_offsets(run.counts)
-        steps = run.step.astype(np.int64)
-        trains = [steps[offsets[k] : offsets[k + 1]] for k in range(run.n_neurons)]
+        trains = [steps.astype(np.int64) for steps in run.steps_per_neuron()]
         state = {name: run.state[name] for name in VARIABLES}
         point = {name: coords[name] for name in ("mode", *AXIS_NAMES)}
         for pre, post, weight, kind in pairs:

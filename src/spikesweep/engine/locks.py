@@ -3,7 +3,7 @@
 Snakemake locks its working directory while it runs (``.snakemake/locks/``) and
 leaves the locks behind when it is killed (SIGKILL, an out-of-memory kill, a
 power loss); the next run then stops with "Directory cannot be locked" until
-``snakemake --unlock``. The contract promises that rerunning the same command
+``snakemake --unlock``. spikesweep promises that rerunning the same command
 resumes, so the workflow records which process holds the directory (host and
 PID, in :data:`OWNER_FILE`) and, at the next start, removes the locks if that
 process no longer exists on this host. A live owner, or one on another host,
