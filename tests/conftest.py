@@ -37,12 +37,24 @@ def run_at(network, mode, rate_hz, n_sources, weight_mV, seed, **settings) -> Ru
 
 def with_change(path: str, value) -> dict:
     """MINIMAL with the value at a dotted ``path`` replaced (or added)."""
-    config = copy.deepcopy(MINIMAL)
+    return _changed(MINIMAL, path, value)
+
+
+def _changed(config: dict, path: str, value) -> dict:
+    config = copy.deepcopy(config)
     *parents, leaf = path.split(".")
     node = config
     for key in parents:
         node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
     node[leaf] = value
+    return config
+
+
+def with_changes(paths, values) -> dict:
+    """MINIMAL with each dotted path of ``paths`` set to its value in ``values``."""
+    config = MINIMAL
+    for path, value in zip(paths, values, strict=True):
+        config = _changed(config, path, value)
     return config
 
 

@@ -3,13 +3,14 @@
 import copy
 
 import pytest
-from conftest import MINIMAL, run_at, validated, with_change
+from conftest import MINIMAL, ROOT, run_at, validated, with_change
 from snakemake.exceptions import WorkflowError
 
 from spikesweep.engine.plan import plan_batches
 from spikesweep.errors import ConfigError
 from spikesweep.networks.connectivity import network_from_source
 from spikesweep.study import INPUT_MODES, Run, format_value, load_study, results_config
+from spikesweep.study.schema import check_schema
 
 
 def test_default_config_expands_to_the_documented_runs(default_config):
@@ -138,3 +139,18 @@ def test_run_config_hash_changes_with_the_model():
     first = study.runs[0].to_json()
     assert first == changed.runs[0].to_json() | {"model": first["model"]}
     assert first["model"] != changed.runs[0].to_json()["model"]
+
+
+def test_schema_errors_name_the_key_in_a_sentence():
+    """The concise check reports one violation: the dotted key, the value, the expectation."""
+    schema = ROOT / "config" / "schema.yaml"
+    config = copy.deepcopy(MINIMAL)
+    del config["study"]
+    with pytest.raises(ConfigError, match=r"^'study' is required \(study name;") as error:
+        check_schema(config, schema)
+    assert len(str(error.value)) < 300
+    with pytest.raises(ConfigError, match=r"'sweep': unknown key \(did you mean 'sweeps'\?\)"):
+        check_schema({**MINIMAL, "sweep": {}}, schema)
+    with pytest.raises(ConfigError, match=r"'sweeps.drive.points.0.rate_hz': got -1: .*minimum"):
+        check_schema(with_change("sweeps.drive.points.0.rate_hz", -1), schema)
+    check_schema(MINIMAL, schema)  # a valid config passes

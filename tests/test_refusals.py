@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import scipy.sparse
 import yaml
-from conftest import snakemake, with_change
+from conftest import snakemake, with_change, with_changes
 
 from spikesweep.networks.synthetic import write_synthetic
 
@@ -77,9 +77,16 @@ GRID = {"rate_hz": [150], "n_sources": [1], "weight_mV": [1]}
 SWEEP = {"networks": ["forum3"], "modes": ["poisson_input"]}
 
 CASES = {
-    # name: (dotted key, bad value, file writer or None, texts the error must contain)
-    "unknown key": ("durations_ms", 5, None, ["durations_ms"]),
-    "unknown model key (wrong unit)": ("model.tau_m_s", 0.02, None, ["tau_m_s"]),
+    # name: (dotted key, bad value, file writer or None, texts the console must show);
+    # several keys and values as tuples
+    "unknown key": ("durations_ms", 5, None, ["'durations_ms': unknown key (did you mean"]),
+    "misspelled section": ("sweep", {}, None, ["'sweep': unknown key (did you mean 'sweeps'?)"]),
+    "unknown model key (wrong unit)": (
+        "model.tau_m_s",
+        0.02,
+        None,
+        ["'model.tau_m_s': unknown key (did you mean 'tau_m_ms'?)"],
+    ),
     "wrong type": ("duration_ms", "long", None, ["duration_ms"]),
     "zero duration": ("duration_ms", 0, None, ["duration_ms"]),
     "negative dt": ("dt_ms", -0.1, None, ["dt_ms"]),
@@ -105,6 +112,18 @@ CASES = {
     "path in study name": ("study", "../elsewhere", None, ["study"]),
     "path in network name": ("networks", {"a/b": {"matrix": [[0]]}}, None, ["a/b"]),
     "target out of range": ("sweeps.drive.targets", [7], None, ["[7] are out of range"]),
+    "target out of range of a .npy network": (
+        ("networks.forum3", "sweeps.drive.targets"),
+        (file_network("net.npy"), [7]),
+        writes("net.npy", lambda path: np.save(path, np.eye(3)[::-1])),
+        ["'sweeps.drive.targets': neuron indices [7] are out of range", "of 3 neurons"],
+    ),
+    "edge list without a weight column": (
+        "networks.forum3",
+        file_network("net.csv"),
+        writes("net.csv", "pre,post\n0,1\n"),
+        ["net.csv", "missing ['weight']"],
+    ),
     "non-square matrix": ("networks.forum3.matrix", [[0, 1], [0]], None, ["must be square"]),
     "batch size 0": ("batch_size", 0, None, ["batch_size"]),
     "missing file": ("networks.forum3", file_network("absent.npy"), None, ["no such file"]),
@@ -174,6 +193,12 @@ CASES = {
         lambda workdir: flywire_pair(workdir, mismatched=True),
         ["c.parquet", "row 0", "different releases"],
     ),
+    "unknown analysis": (
+        "analyses",
+        ["independance"],
+        None,
+        ["unknown analysis 'independance' (did you mean 'independence'?)"],
+    ),
     "unknown file format": (
         "networks.forum3",
         file_network("net.txt"),
@@ -194,7 +219,8 @@ def snapshot(results: Path) -> dict[str, tuple[int, int]]:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_is_refused_before_any_simulation(tmp_path, case):
     key, value, writer, messages = CASES[case]
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(with_change(key, value)))
+    config = with_change(key, value) if isinstance(key, str) else with_changes(key, value)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     if writer:
         writer(tmp_path)
     # Results of an earlier study in the same folder must come through untouched.
@@ -204,7 +230,8 @@ def test_bad_input_is_refused_before_any_simulation(tmp_path, case):
     before = snapshot(tmp_path / "results")
     result = snakemake(tmp_path, "--cores", "1")
     assert result.returncode != 0
-    logs = "".join(p.read_text() for p in tmp_path.glob("logs/**/*.log"))
+    console = result.stdout + result.stderr
     for message in messages:
-        assert message in result.stdout + result.stderr + logs, message
+        assert message in console, message  # on the console, not only in a job's log
+    assert "$schema" not in console and "definitions" not in console  # no schema dump
     assert snapshot(tmp_path / "results") == before  # nothing simulated, written or removed

@@ -27,6 +27,7 @@ from spikesweep.files import atomic_path
 from spikesweep.networks import flywire
 
 __all__ = [
+    "file_size",
     "load_connectivity",
     "load_network",
     "load_neuron_ids",
@@ -168,6 +169,34 @@ def _load_edges(path: Path, n_neurons: int | None) -> scipy.sparse.csr_array:
         n_neurons = int(max(pre.max(initial=-1), post.max(initial=-1))) + 1
     weights = edges["weight"].to_numpy(np.float64)
     return scipy.sparse.csr_array((weights, (pre, post)), shape=(n_neurons, n_neurons))
+
+
+def file_size(path: str | Path, n_neurons: int | None = None) -> int | None:
+    """Number of neurons of a connectivity file where it is cheap to know, else None.
+
+    ``.npy`` and ``.npz`` files give it in their headers (nothing else is read);
+    edge lists only by their declared ``n_neurons``. A file that cannot be read
+    gives None: :func:`load_connectivity` reports what is wrong with it.
+    """
+    path = Path(path)
+    if n_neurons is not None or path.suffix not in (".npy", ".npz"):
+        return n_neurons
+    try:
+        if path.suffix == ".npy":
+            with open(path, "rb") as stream:
+                version = np.lib.format.read_magic(stream)
+                header = (
+                    np.lib.format.read_array_header_1_0
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0
+                )
+                shape = header(stream)[0]
+        else:
+            with np.load(path, allow_pickle=False) as arrays:
+                shape = tuple(arrays["shape"])
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+    return int(shape[0]) if len(shape) == 2 and shape[0] == shape[1] else None
 
 
 def load_connectivity(path: str | Path, n_neurons: int | None = None) -> scipy.sparse.csr_array:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from spikesweep.errors import ConfigError
-from spikesweep.networks import flywire
+from spikesweep.networks import connectivity, flywire
 from spikesweep.study.axes import AXIS_NAMES, GRID_AXES, LESIONED_SUFFIX, NAME_PATTERN
 from spikesweep.study.runs import Run
 
@@ -48,14 +48,16 @@ class Study:
     state_networks: frozenset[str] = frozenset()
 
 
-def _network_size(source: dict, flywire_ids: np.ndarray | None) -> int | None:
+def _network_size(source: dict, flywire_ids: np.ndarray | None, config_dir: Path) -> int | None:
     """Number of neurons of a network source, where known without reading its connectivity."""
     if "lesion_of" in source:
-        return _network_size(source["lesion_of"], flywire_ids)
+        return _network_size(source["lesion_of"], flywire_ids, config_dir)
     if "matrix" in source:
         return len(source["matrix"])
     if "random" in source:
         return source["random"]["n"]
+    if "file" in source:
+        return connectivity.file_size(config_dir / source["file"], source.get("n_neurons"))
     return None if flywire_ids is None else len(flywire_ids)
 
 
@@ -230,12 +232,17 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
         }
     )
     sizes = {
-        network: _network_size(source, flywire_ids[network]) for network, source in networks.items()
+        network: _network_size(source, flywire_ids[network], Path(config_dir))
+        for network, source in networks.items()
     }
 
     limit = config["record_state_max_neurons"]
-    state_networks = frozenset(
-        network for network, size in sizes.items() if size is not None and size <= limit
+    state_networks = frozenset(  # inline and random networks only
+        network
+        for network, size in sizes.items()
+        if size is not None
+        and size <= limit
+        and {"matrix", "random"} & set(networks[network].get("lesion_of", networks[network]))
     )
     model = dict(config["model"])
     runs: dict[Run, tuple[str, Run]] = {}
