@@ -5,7 +5,7 @@ import inspect
 import pytest
 from conftest import MINIMAL, validated, with_change
 
-from spikesweep.analyses import ANALYSES, INPUTS, selected_analyses
+from spikesweep.analyses import ANALYSES, INPUTS, analysis_status, selected_analyses
 from spikesweep.errors import ConfigError
 from spikesweep.report import figure_categories
 from spikesweep.report.figures import DRAWERS
@@ -33,9 +33,17 @@ def test_an_entry_names_a_function_its_inputs_and_parameters_fit(entry):
 
 
 def test_analyses_that_do_not_apply_are_left_out():
-    study = load_study(validated(MINIMAL))  # no recorded state, no lesion controls
+    study = load_study(validated(MINIMAL))  # one mode, no recorded state, no lesion controls
     names = [entry.name for entry in selected_analyses(list(ANALYSES), study)]
-    assert names == ["equivalence", "independence", "input_scaling"]
+    assert names == ["independence", "input_scaling"]
+    status = analysis_status(["independence"], study)
+    assert status["independence"] is None
+    assert status["input_scaling"] == "not in the study's 'analyses'"
+    assert "needs poisson_input and one of" in analysis_status(list(ANALYSES), study)["equivalence"]
+    subthreshold = load_study(validated(with_change("sweeps.drive.points.0.weight_mV", 1)))
+    assert "weight_mV reaches" in analysis_status(list(ANALYSES), subthreshold)["input_scaling"]
+    single = load_study(validated(with_change("sweeps.drive.targets", [1])))
+    assert "two or more neurons" in analysis_status(list(ANALYSES), single)["independence"]
     lesioned = load_study(validated(with_change("controls.lesion_inhibition", True)))
     assert "inhibition" in [entry.name for entry in selected_analyses(["inhibition"], lesioned)]
     assert figure_categories([]) == {}

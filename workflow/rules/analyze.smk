@@ -40,5 +40,7 @@ rule answers:
         "../../envs/spikesweep.yaml"
     params:
         study=STUDY.name,
+        overview=study_overview(STUDY),
+        not_run={name: reason for name, reason in ANALYSIS_STATUS.items() if reason},
     script:
         "../scripts/answers.py"

@@ -16,6 +16,21 @@ rule collect:
         "../scripts/collect.py"
 
 
+rule summary:
+    # The driven and other neurons' rates at each network, mode and point (CSV).
+    input:
+        spikes=f"{RESULTS}/spikes.nc",
+        rates=f"{RESULTS}/rates.nc",
+    output:
+        table=f"{RESULTS}/summary.csv",
+    log:
+        f"{LOGS}/summary.log",
+    conda:
+        "../../envs/spikesweep.yaml"
+    script:
+        "../scripts/summary.py"
+
+
 rule neuron_rates:
     # FlyWire networks: Shiu et al.'s summary, mean rate per FlyWire id over seeds.
     input:

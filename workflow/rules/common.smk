@@ -4,10 +4,11 @@ import os
 
 from snakemake.utils import validate
 
-from spikesweep.analyses import ANALYSES, selected_analyses, state_runs
+from spikesweep.analyses import ANALYSES, analysis_status, selected_analyses, state_runs
 from spikesweep.engine.locks import release_stale_locks
 from spikesweep.engine.plan import plan_batches
 from spikesweep.report import figure_categories
+from spikesweep.report.answers import study_overview
 from spikesweep.study import (
     GRID_AXES,
     INPUT_MODES,
@@ -41,6 +42,9 @@ STRUCTURE_RUNS = {
     (batch.network, batch.mode, batch.structure): batch.runs[0] for batch in BATCHES
 }
 STATE_RUNS = state_runs(STUDY)
+ANALYSIS_STATUS = analysis_status(
+    config["analyses"], STUDY
+)  # why not run, per analysis
 ANALYSES_RUN = selected_analyses(config["analyses"], STUDY)
 FIGURES = figure_categories(ANALYSES_RUN)
 # The analysis whose verdict each analysis figure draws.
@@ -169,6 +173,11 @@ def get_figure_labels(wildcards):
     return {"figure": wildcards.figure}
 
 
+def get_answers():
+    """answers.md, where the study runs an analysis."""
+    return [f"{RESULTS}/answers.md"] if ANALYSES_RUN else []
+
+
 def get_figure_files():
     return [
         f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")
@@ -176,7 +185,6 @@ def get_figure_files():
 
 
 def get_final_output():
-    outputs = [f"{RESULTS}/spikes.nc", f"{RESULTS}/rates.nc"]
+    outputs = [f"{RESULTS}/spikes.nc", f"{RESULTS}/rates.nc", f"{RESULTS}/summary.csv"]
     outputs += [f"{RESULTS}/neuron_rates/{network}.csv" for network in FLYWIRE_NETWORKS]
-    answers = [f"{RESULTS}/answers.md"] if ANALYSES_RUN else []
-    return outputs + answers + get_figure_files()
+    return outputs + get_answers() + get_figure_files()

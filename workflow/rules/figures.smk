@@ -25,4 +25,4 @@ rule figures:
     # Regenerates the figures and answers.md from stored NetCDF and verdicts only.
     input:
         get_figure_files(),
-        rules.answers.output.answers,
+        get_answers(),

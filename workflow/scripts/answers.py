@@ -14,4 +14,11 @@ from spikesweep.report.answers import render_answers  # noqa: E402
 
 summaries = {Path(p).stem: json.loads(Path(p).read_text()) for p in snakemake.input.verdicts}
 with atomic_path(snakemake.output.answers) as tmp:
-    tmp.write_text(render_answers(snakemake.params.study, summaries))
+    tmp.write_text(
+        render_answers(
+            snakemake.params.study,
+            snakemake.params.overview,
+            summaries,
+            snakemake.params.not_run,
+        )
+    )

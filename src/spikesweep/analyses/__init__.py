@@ -32,10 +32,20 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from spikesweep.errors import ConfigError
-from spikesweep.study.axes import LESIONED_SUFFIX
+from spikesweep.study.axes import INDEPENDENT_INPUT_MODES, LESIONED_SUFFIX
 from spikesweep.study.config import Study
 
-__all__ = ["ANALYSES", "INPUTS", "Analysis", "selected_analyses"]
+__all__ = [
+    "ANALYSES",
+    "INPUTS",
+    "REFERENCE_MODE",
+    "Analysis",
+    "analysis_status",
+    "selected_analyses",
+]
+
+#: The mode the equivalence analysis compares the other independent-input modes with.
+REFERENCE_MODE = "poisson_input"
 
 #: The datasets an analysis may read, by the name its function's argument has.
 INPUTS = {
@@ -100,6 +110,32 @@ def state_runs(study: Study) -> list:
     ]
 
 
+def _needs_pairs(study: Study) -> str | None:
+    if not any(run.targets is None or len(run.targets) > 1 for run in study.runs):
+        return "needs runs that drive two or more neurons"
+    return None
+
+
+def _needs_compared_modes(study: Study) -> str | None:
+    modes: dict[tuple, set[str]] = {}
+    for run in study.runs:
+        modes.setdefault((run.network, run.point), set()).add(run.mode)
+    compared = [mode for mode in INDEPENDENT_INPUT_MODES if mode != REFERENCE_MODE]
+    if not any(REFERENCE_MODE in found and found & set(compared) for found in modes.values()):
+        return (
+            f"needs {REFERENCE_MODE} and one of {', '.join(compared)} at the same network and point"
+        )
+    return None
+
+
+def _needs_suprathreshold_points(study: Study) -> str | None:
+    for run in study.runs:
+        gap_mV = run.model["v_th_mV"] - run.model["v_reset_mV"]
+        if run.mode in INDEPENDENT_INPUT_MODES and run.grid_point["weight_mV"] >= gap_mV:
+            return None
+    return "needs a point whose weight_mV reaches v_th_mV - v_reset_mV (one event fires a neuron)"
+
+
 def _needs_state(study: Study) -> str | None:
     if not state_runs(study):
         return "needs runs with recorded state ('record_state_max_neurons')"
@@ -127,6 +163,7 @@ ANALYSES = {
             parameters=_ALPHA,
             figure="equivalence",
             category="Q1 input modes",
+            applies=_needs_compared_modes,
         ),
         Analysis(
             name="independence",
@@ -141,6 +178,7 @@ ANALYSES = {
             },
             figure="independence",
             category="Q1.1/Q1.2 independence",
+            applies=_needs_pairs,
         ),
         Analysis(
             name="input_scaling",
@@ -150,6 +188,7 @@ ANALYSES = {
             parameters={"model": "model", "dt_ms": "dt_ms", **_ALPHA},
             figure="input_scaling",
             category="Q1.3 what N does",
+            applies=_needs_suprathreshold_points,
         ),
         Analysis(
             name="propagation",
@@ -179,8 +218,11 @@ ANALYSES = {
 }
 
 
-def selected_analyses(names: list[str], study: Study) -> list[Analysis]:
-    """The analyses of the config's ``analyses`` list that apply to ``study``.
+def analysis_status(names: list[str], study: Study) -> dict[str, str | None]:
+    """Why each registered analysis is not run on ``study``: None for those that are.
+
+    ``names`` is the config's ``analyses`` list; an analysis runs when it is
+    listed and applies to the study.
 
     Raises
     ------
@@ -194,4 +236,13 @@ def selected_analyses(names: list[str], study: Study) -> list[Analysis]:
             raise ConfigError(
                 f"'analyses': unknown analysis {name!r}{hint}; expected some of {list(ANALYSES)}."
             )
-    return [ANALYSES[name] for name in names if ANALYSES[name].applies(study) is None]
+    return {
+        name: entry.applies(study) if name in names else "not in the study's 'analyses'"
+        for name, entry in ANALYSES.items()
+    }
+
+
+def selected_analyses(names: list[str], study: Study) -> list[Analysis]:
+    """The analyses of ``names`` (the config's ``analyses``) that apply to ``study``."""
+    status = analysis_status(names, study)
+    return [ANALYSES[name] for name in names if status[name] is None]

@@ -25,15 +25,16 @@ import pandas as pd
 import scipy.stats
 import xarray as xr
 
+from spikesweep.analyses import REFERENCE_MODE
 from spikesweep.analyses.markdown import fixed, number, point_label
 from spikesweep.analyses.result import AnalysisResult
 from spikesweep.analyses.statistics import benjamini_hochberg
 from spikesweep.storage import driven_rates
+from spikesweep.study.axes import INDEPENDENT_INPUT_MODES
 
-__all__ = ["REFERENCE_MODE", "answer", "equivalence"]
+__all__ = ["answer", "equivalence"]
 
-REFERENCE_MODE = "poisson_input"
-COMPARED_MODES = ("per_neuron", "poisson_group", "poisson_count")
+COMPARED_MODES = tuple(mode for mode in INDEPENDENT_INPUT_MODES if mode != REFERENCE_MODE)
 
 
 def _welch_interval(a: np.ndarray, b: np.ndarray, level: float) -> tuple[float, float, float]:
@@ -148,7 +149,8 @@ def equivalence(
                 "shift": margin,
                 "detected": sum(row["power_control_p"] <= alpha for row in rows),
                 "comparisons": len(rows),
-                "passed": bool(rows) and all(row["power_control_p"] <= alpha for row in rows),
+                "passed": all(row["power_control_p"] <= alpha for row in rows) if rows else None,
+                "reason": "no comparison had two or more samples",
             }
         },
         points=rows,

@@ -40,14 +40,13 @@ import numpy as np
 import scipy.sparse
 import scipy.stats
 
-from spikesweep.analyses.markdown import fixed, number, point_label
+from spikesweep.analyses.markdown import fixed, number, outcome, point_label
 from spikesweep.analyses.result import AnalysisResult
 from spikesweep.analyses.statistics import benjamini_hochberg
 from spikesweep.spikes import SpikeDataset, SpikeTrains
-from spikesweep.study.axes import RUN_COORDS
+from spikesweep.study.axes import INDEPENDENT_INPUT_MODES, RUN_COORDS
 
 __all__ = [
-    "INDEPENDENT_INPUT_MODES",
     "answer",
     "eligible_pairs",
     "independence",
@@ -57,8 +56,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Modes whose inputs are independent across neurons by construction.
-INDEPENDENT_INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group", "poisson_count")
 POINT_COORDS = tuple(name for name in RUN_COORDS if name != "seed")
 
 
@@ -252,13 +249,15 @@ def independence(
             "expected": "dependent",
             "points": len(shared),
             "dependent": sum(row["verdict"] == "dependent" for row in shared),
-            "passed": bool(shared) and all(row["verdict"] == "dependent" for row in shared),
+            "passed": all(row["verdict"] == "dependent" for row in shared) if shared else None,
+            "reason": "the study has no shared_source runs",
         },
         "negative_across_seeds": {
             "expected": "independent",
             "points": len(negative),
             "dependent": int(negative_rejected.sum()),
-            "passed": bool(negative) and not negative_rejected.any(),
+            "passed": not negative_rejected.any() if negative else None,
+            "reason": "needs two or more seeds of an independent-input mode",
         },
     }
     n_pairs = sum(row["n_pair_seeds"] for row in independent)
@@ -268,7 +267,7 @@ def independence(
         if n_pairs
         else 0.0
     )
-    if not all(control["passed"] for control in controls.values()):
+    if any(control["passed"] is False for control in controls.values()):
         verdict = "invalid"
     elif any(row["verdict"] == "dependent" for row in independent):
         verdict = "dependent"
@@ -310,9 +309,9 @@ def answer(s: dict) -> list[str]:
         "",
         f"Controls: `shared_source` (identical input) came out dependent at "
         f"{positive['dependent']} of {positive['points']} points "
-        f"({'passed' if positive['passed'] else 'FAILED'}); neurons paired across seeds "
+        f"({outcome(positive)}); neurons paired across seeds "
         f"(independent by construction) came out dependent at {negative['dependent']} of "
-        f"{negative['points']} points ({'passed' if negative['passed'] else 'FAILED'}).",
+        f"{negative['points']} points ({outcome(negative)}).",
         "",
         "| drive | mode | mean r | coincidences (expected) | p (BH) | verdict |",
         "|---|---|---|---|---|---|",

@@ -20,7 +20,7 @@ not their exact input.
 import numpy as np
 import xarray as xr
 
-from spikesweep.analyses.markdown import fixed, number, point_label
+from spikesweep.analyses.markdown import fixed, number, outcome, point_label
 from spikesweep.analyses.result import AnalysisResult
 from spikesweep.analyses.statistics import benjamini_hochberg, paired_difference
 from spikesweep.storage import iter_grid_points
@@ -100,11 +100,12 @@ def inhibition(rates: xr.DataTree, networks: dict, *, alpha: float) -> AnalysisR
         "expected": "unchanged",
         "tests": len(controls),
         "changed": int(changed.sum()),
-        "passed": bool(controls) and not changed.any(),
+        "passed": not changed.any() if controls else None,
+        "reason": "every tested neuron has inhibitory input",
     }
     if not targets:
         verdict = "no lesion controls"
-    elif not control["passed"]:
+    elif control["passed"] is False:
         verdict = "invalid"
     elif any(row["verdict"] == "inhibited" for row in targets):
         verdict = "negative weights inhibit"
@@ -133,7 +134,7 @@ def answer(s: dict) -> list[str]:
         f"**Verdict: {s['verdict']}** ({s['test']}; alpha = {s['alpha']}).",
         "",
         f"Control: neurons without inhibitory input changed in {control['changed']} of "
-        f"{control['tests']} tests ({'passed' if control['passed'] else 'FAILED'}).",
+        f"{control['tests']} tests ({outcome(control)}).",
         "",
         "| drive | mode | neuron | intact (Hz) | lesioned (Hz) | difference, 95 % CI (Hz) "
         "| seeds | p (BH) | verdict |",

@@ -1,6 +1,6 @@
 """Numbers and grid points as the analyses' answers write them in Markdown."""
 
-__all__ = ["fixed", "number", "point_label"]
+__all__ = ["fixed", "number", "outcome", "point_label"]
 
 
 def number(value, digits=3) -> str:
@@ -15,6 +15,13 @@ def number(value, digits=3) -> str:
 def fixed(value, spec: str) -> str:
     """``value`` in the format ``spec`` (such as ``"+.2f"``); ``n/a`` when missing."""
     return "n/a" if value is None else format(value, spec)
+
+
+def outcome(control: dict) -> str:
+    """A control's outcome in words: ``passed``, ``FAILED``, or why it was not run."""
+    if control["passed"] is None:
+        return f"not run: {control.get('reason', 'nothing to test')}"
+    return "passed" if control["passed"] else "FAILED"
 
 
 def point_label(row: dict) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.stats
 import xarray as xr
 
-from spikesweep.analyses.markdown import fixed, number, point_label
+from spikesweep.analyses.markdown import fixed, number, outcome, point_label
 from spikesweep.analyses.result import AnalysisResult
 from spikesweep.analyses.statistics import benjamini_hochberg
 from spikesweep.spikes import SpikeTrains
@@ -194,11 +194,16 @@ def propagation(
         "expected": "no detectable response",
         "pairs": len(reversed_),
         "responding": sum(row["verdict"] != "no detectable response" for row in reversed_),
-        "passed": not any(row["verdict"] != "no detectable response" for row in reversed_),
+        "passed": (
+            not any(row["verdict"] != "no detectable response" for row in reversed_)
+            if reversed_
+            else None
+        ),
+        "reason": "every connected pair is connected both ways",
     }
     if not connected:
         verdict = "no recorded pairs"
-    elif not control["passed"]:
+    elif control["passed"] is False:
         verdict = "invalid"
     elif all(row["sign_matches_weight"] for row in connected):
         verdict = "upstream spikes move downstream potentials with the weight's sign"
@@ -259,7 +264,7 @@ def answer(s: dict) -> list[str]:
         f"{number(s['window_ms'])} ms after the synaptic delay).",
         "",
         f"Control: reversed pairs without a synapse responded in {control['responding']} of "
-        f"{control['pairs']} tests ({'passed' if control['passed'] else 'FAILED'}).",
+        f"{control['pairs']} tests ({outcome(control)}).",
         "",
         "| drive | mode | pair | weight | g response (mV) | v response (mV) "
         "| post rate change (Hz) | p (BH) | verdict |",

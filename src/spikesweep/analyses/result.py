@@ -47,7 +47,9 @@ class AnalysisResult:
         The size of the effect; ``effect_size_name`` says what it measures.
     effect_size_name : str
     controls : dict
-        Each control's outcome (with ``passed``).
+        Each control's outcome: ``passed`` is True or False, or None where the
+        study has nothing to run it on (with the ``reason``). A control that
+        was run and failed makes the verdict ``invalid``.
     points : list of dict
         One row per tested point (grid point, pair, neuron...): the table
         stored as ``{name}.nc`` along dimension ``point``.

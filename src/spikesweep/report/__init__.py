@@ -10,19 +10,21 @@ figures
 answers
     ``answers.md``: the forum's questions answered from the verdicts.
 tables
-    Per-neuron rate tables by FlyWire id (Shiu et al.'s summary).
+    The per-point rate summary, and per-neuron rate tables by FlyWire id.
 """
 
 from spikesweep.analyses import Analysis
 
 __all__ = ["DATASET_FIGURES", "figure_categories"]
 
-#: Figures drawn from the datasets alone (with any analysis), with their report category.
-DATASET_FIGURES = {"raster": "Q1.1/Q1.2 independence", "rates": "Q1 input modes"}
+#: Figures of every study, drawn from its datasets alone, with their report category.
+DATASET_FIGURES = {
+    "raster": "Spike trains and rates",
+    "rates": "Spike trains and rates",
+    "tuning": "Spike trains and rates",
+}
 
 
 def figure_categories(analyses: list[Analysis]) -> dict[str, str]:
-    """Figure name -> report category, for a study running ``analyses`` (none without)."""
-    if not analyses:
-        return {}
+    """Figure name -> report category, for a study that runs ``analyses``."""
     return {**DATASET_FIGURES, **{entry.figure: entry.category for entry in analyses}}

@@ -17,10 +17,13 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import xarray as xr
 
+from spikesweep.analyses.markdown import outcome
 from spikesweep.files import atomic_path
-from spikesweep.spikes import SpikeDataset
+from spikesweep.report.tables import point_summary
+from spikesweep.spikes import SpikeDataset, SpikeTrains, driven_neurons
 from spikesweep.storage import iter_grid_points
 from spikesweep.study.axes import AXIS_NAMES, LESIONED_SUFFIX
 
@@ -37,6 +40,7 @@ __all__ = [
     "raster_figure",
     "rates_figure",
     "save",
+    "tuning_figure",
 ]
 
 logger = logging.getLogger(__name__)
@@ -81,38 +85,77 @@ def save(fig, stem: str | Path) -> list[Path]:
     return paths
 
 
+#: Most neurons a raster shows (the driven first, then the most active).
+RASTER_NEURONS = 60
+
+
+def _shown_neurons(trains: SpikeTrains) -> np.ndarray:
+    """Up to :data:`RASTER_NEURONS` neurons: driven ones first, then the most active."""
+    counts = trains.counts
+    driven = np.flatnonzero(trains.driven)
+    others = np.setdiff1d(np.flatnonzero(counts), driven)
+    others = others[np.argsort(-counts[others], kind="stable")]
+    return np.sort(np.concatenate([driven, others])[:RASTER_NEURONS])
+
+
 def raster_figure(spikes: SpikeDataset, network: str, point: dict, seed: int, bin_ms: float):
-    """Raster and population rate of one run per mode, for one network and grid point."""
-    modes = [m for m in MODE_COLOURS if m in set(spikes.coords["mode"])]
+    """Raster and population rates of one run per mode that ran, for one network and point.
+
+    Large networks are subsampled (:data:`RASTER_NEURONS`); the rate panel shows
+    the mean rate of the driven neurons and, dashed, of the others.
+    """
+    runs = {
+        mode: spikes.select(network=network, mode=mode, seed=seed, **point)
+        for mode in MODE_COLOURS
+        if _has_run(spikes, network=network, mode=mode, seed=seed, **point)
+    }
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(
             2,
-            len(modes),
-            figsize=(2.6 * len(modes), 3.6),
+            len(runs),
+            figsize=(2.6 * max(len(runs), 2), 3.8),
             sharex=True,
             squeeze=False,
             gridspec_kw={"height_ratios": [2, 1]},
         )
-        for column, mode in enumerate(modes):
-            trains = spikes.select(network=network, mode=mode, seed=seed, **point).times()
+        duration_ms = spikes.duration_s * 1000
+        edges = np.arange(0, duration_ms + bin_ms, bin_ms)
+        for column, (mode, trains) in enumerate(runs.items()):
             colour = MODE_COLOURS[mode]
             raster, rate = axes[0, column], axes[1, column]
-            for neuron, times in trains.items():
-                raster.plot(times * 1000, np.full(len(times), neuron), "|", color=colour, ms=4)
-            all_times = np.concatenate(list(trains.values())) * 1000
-            duration_ms = spikes.duration_s * 1000
-            edges = np.arange(0, duration_ms + bin_ms, bin_ms)
-            counts, _ = np.histogram(all_times, edges)
-            rate.step(
-                edges[:-1], counts / len(trains) / (bin_ms / 1000), where="post", color=colour
-            )
+            shown = _shown_neurons(trains)
+            per_neuron = trains.steps_per_neuron()
+            marker = max(1.0, min(4.0, 160 / max(len(shown), 1)))
+            for row, neuron in enumerate(shown):
+                times = per_neuron[neuron] * trains.dt_s * 1000
+                raster.plot(times, np.full(len(times), row), "|", color=colour, ms=marker, mew=0.6)
+            for group, style in ((trains.driven, "-"), (~trains.driven, "--")):
+                if group.any():
+                    times = np.concatenate([per_neuron[k] for k in np.flatnonzero(group)])
+                    counts, _ = np.histogram(times * trains.dt_s * 1000, edges)
+                    hz = counts / group.sum() / (bin_ms / 1000)
+                    rate.step(edges[:-1], hz, where="post", color=colour, ls=style, lw=1)
             raster.set_title(mode)
-            raster.set_ylabel("neuron") if column == 0 else None
-            rate.set_ylabel("rate (Hz)") if column == 0 else None
+            raster.set_ylim(-1, max(len(shown), 1))
+            if column == 0:
+                shown_of = (
+                    f" ({len(shown)} of {trains.n_neurons})"
+                    if len(shown) < trains.n_neurons
+                    else ""
+                )
+                raster.set_ylabel(f"neuron{shown_of}")
+                rate.set_ylabel("rate (Hz)\ndriven, others dashed")
             rate.set_xlabel("time (ms)")
         fig.suptitle(f"{network}, {_drive_label(point)}, seed {seed}")
         fig.tight_layout()
     return fig
+
+
+def _has_run(spikes: SpikeDataset, **coords) -> bool:
+    mask = np.ones(len(spikes.counts), dtype=bool)
+    for name, value in coords.items():
+        mask &= spikes.coords[name] == value
+    return bool(mask.any())
 
 
 def independence_figure(summary: dict):
@@ -140,11 +183,8 @@ def independence_figure(summary: dict):
         ax.set_xlabel("Stouffer z of binned-count correlations (clipped at +-4)")
         ax.set_yticks([])
         ax.legend(frameon=False, fontsize=7, loc="upper left")
-        control = summary["controls"]["positive_shared_source"]["passed"]
-        ax.set_title(
-            f"independence: {summary['verdict']} "
-            f"(shared_source control {'passed' if control else 'failed'})"
-        )
+        control = outcome(summary["controls"]["positive_shared_source"])
+        ax.set_title(f"independence: {summary['verdict']} (shared_source control {control})")
         fig.tight_layout()
     return fig
 
@@ -257,9 +297,20 @@ def equivalence_figure(summary: dict):
         left.axhline(0, color="0.6", lw=0.8)
         left.set_xticks(
             range(len(summary["points"])),
-            [f"{r['mode']}\n{r['n_sources']:g} x {r['weight_mV']:g} mV" for r in summary["points"]],
+            [f"{r['mode']}: {_drive_label(r)}" for r in summary["points"]],
             fontsize=6,
+            rotation=30,
+            ha="right",
         )
+        if not summary["points"]:
+            left.text(
+                0.5,
+                0.5,
+                "no mode comparison\nwith two or more samples",
+                ha="center",
+                va="center",
+                transform=left.transAxes,
+            )
         left.set_ylabel("rate - poisson_input rate (Hz)")
         left.set_title(f"equivalence: {summary['verdict']}", fontsize=9)
         modes = sorted(summary["cost_per_run"])
@@ -284,26 +335,92 @@ def equivalence_figure(summary: dict):
     return fig
 
 
-def rates_figure(rates: xr.DataTree):
-    """Mean rate of each network's neurons (over seeds) per mode and drive: one heatmap each."""
-    networks = sorted(rates.children)
+def rates_figure(summary: pd.DataFrame):
+    """The driven neurons' mean rate per mode and grid point: a heatmap per network, one
+    colour scale for all."""
+    networks = sorted(summary["network"].unique())
+    vmax = max(float(summary["driven_rate_hz"].max()), 1e-9)
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(
-            len(networks), 1, figsize=(6.5, 1.2 + 0.9 * len(networks)), squeeze=False
+            len(networks),
+            1,
+            figsize=(6.5, 1.8 + 1.3 * len(networks)),
+            squeeze=False,
+            layout="constrained",
         )
         for ax, network in zip(axes[:, 0], networks, strict=True):
-            rate = rates[network]["rate_hz_out"].mean(["seed", "neuron"])
-            stacked = rate.stack(drive=AXIS_NAMES).dropna("drive", how="all")
-            image = ax.imshow(stacked.values, aspect="auto", cmap="viridis")
-            ax.set_yticks(range(stacked.sizes["mode"]), stacked["mode"].values)
-            ax.set_xticks(
-                range(stacked.sizes["drive"]),
-                [f"{r:g} Hz x {n:g}\n{w:g} mV" for r, n, w in stacked["drive"].values],
-                fontsize=6,
+            table = summary[summary["network"] == network]
+            grid = table.pivot_table(
+                index="mode", columns=list(AXIS_NAMES), values="driven_rate_hz", sort=True
             )
-            ax.set_title(network)
-            fig.colorbar(image, ax=ax, label="mean rate (Hz)")
-        fig.tight_layout()
+            image = ax.imshow(grid.values, aspect="auto", cmap="viridis", vmin=0, vmax=vmax)
+            ax.set_yticks(range(len(grid.index)), grid.index)
+            ax.set_xticks(
+                range(len(grid.columns)),
+                [_drive_label(dict(zip(AXIS_NAMES, c, strict=True))) for c in grid.columns],
+                fontsize=6,
+                rotation=30,
+                ha="right",
+            )
+            ax.set_title(f"{network}: driven neurons")
+        fig.colorbar(image, ax=axes[:, 0].tolist(), label="mean rate (Hz)")
+    return fig
+
+
+def tuning_figure(summary: pd.DataFrame):
+    """The driven neurons' rate against each swept axis (mean and SD over seeds).
+
+    One row of panels per network, one panel per axis that takes more than one
+    value in that network; in a panel, one line per mode and combination of the
+    other axes.
+    """
+    networks = sorted(summary["network"].unique())
+    swept = {
+        network: [
+            axis
+            for axis in AXIS_NAMES
+            if summary.loc[summary["network"] == network, axis].nunique() > 1
+        ]
+        or [AXIS_NAMES[0]]
+        for network in networks
+    }
+    columns = max(len(axes) for axes in swept.values())
+    with plt.rc_context(STYLE):
+        fig, panels = plt.subplots(
+            len(networks),
+            columns,
+            figsize=(3.2 * columns, 2.6 * len(networks)),
+            squeeze=False,
+            layout="constrained",
+        )
+        for row, network in enumerate(networks):
+            table = summary[summary["network"] == network]
+            for column, ax in enumerate(panels[row]):
+                if column >= len(swept[network]):
+                    ax.set_visible(False)
+                    continue
+                axis = swept[network][column]
+                others = [name for name in AXIS_NAMES if name != axis]
+                for (mode, *rest), line in table.groupby(["mode", *others], sort=True):
+                    line = line.sort_values(axis)
+                    values = zip(others, rest, strict=True)
+                    label = ", ".join([mode, *(f"{name}={value:g}" for name, value in values)])
+                    ax.errorbar(
+                        line[axis],
+                        line["driven_rate_hz"],
+                        yerr=line["driven_rate_sd_hz"].fillna(0),
+                        marker="o",
+                        ms=3,
+                        lw=1,
+                        capsize=2,
+                        color=MODE_COLOURS.get(mode, "0.3"),
+                        label=label,
+                    )
+                ax.set_xlabel(axis)
+                ax.set_ylabel("driven rate (Hz)" if column == 0 else "")
+                ax.set_title(network, fontsize=8)
+                if len(ax.get_legend_handles_labels()[1]) <= 8:
+                    ax.legend(frameon=False, fontsize=5)
     return fig
 
 
@@ -330,6 +447,12 @@ class FigureInputs:
         with xr.open_datatree(self.rates_path) as rates:
             return rates.load()
 
+    def summary_table(self) -> pd.DataFrame:
+        """Rates per network, mode and point (:func:`~spikesweep.report.tables.point_summary`)."""
+        with xr.open_dataset(self.spikes_path) as spikes:
+            driven = driven_neurons(spikes)
+        return point_summary(self.rates(), driven)
+
 
 def _raster(files: FigureInputs):
     with xr.open_dataset(files.spikes_path) as opened:
@@ -348,7 +471,8 @@ def _inhibition(files: FigureInputs):
 #: Figure name -> its drawing function of :class:`FigureInputs`.
 DRAWERS = {
     "raster": _raster,
-    "rates": lambda files: rates_figure(files.rates()),
+    "rates": lambda files: rates_figure(files.summary_table()),
+    "tuning": lambda files: tuning_figure(files.summary_table()),
     "independence": lambda files: independence_figure(files.summary("independence")),
     "equivalence": lambda files: equivalence_figure(files.summary("equivalence")),
     "input_scaling": lambda files: input_scaling_figure(files.summary("input_scaling")),

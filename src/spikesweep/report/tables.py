@@ -6,7 +6,7 @@ import xarray as xr
 
 from spikesweep.study.axes import AXIS_NAMES
 
-__all__ = ["rate_table"]
+__all__ = ["point_summary", "rate_table"]
 
 
 def rate_table(rates: xr.Dataset) -> pd.DataFrame:
@@ -52,3 +52,59 @@ def rate_table(rates: xr.Dataset) -> pd.DataFrame:
     if not tables:
         return pd.DataFrame(columns=[*columns, "std_rate_hz", "n_seeds"])
     return pd.concat(tables, ignore_index=True)
+
+
+def point_summary(rates: xr.DataTree, driven: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Rates at each network, mode and grid point that was run: a row each.
+
+    Parameters
+    ----------
+    rates : xarray.DataTree
+        A study's ``rates.nc``.
+    driven : dict of str to ndarray of bool
+        The driven neurons of each network (``spikesweep.spikes.driven_neurons``).
+
+    Returns
+    -------
+    table : DataFrame
+        ``network``, ``mode``, the grid axes, ``n_seeds``, ``n_driven``, and in Hz
+        ``driven_rate_hz`` (the driven neurons' mean rate, averaged over seeds),
+        ``driven_rate_sd_hz`` (its standard deviation over seeds, ddof 1; NaN for
+        one seed) and ``other_rate_hz`` (the other neurons' mean rate; NaN when
+        every neuron is driven).
+    """
+    rows = []
+    for network, node in sorted(rates.children.items()):
+        rate = node["rate_hz_out"]
+        mask = np.asarray(driven[network])
+        stacked = rate.stack(cell=["mode", *AXIS_NAMES]).transpose("cell", "seed", "neuron")
+        values = stacked.values  # (cell, seed, neuron), NaN where not run
+        for k, cell in enumerate(stacked["cell"].values):
+            run = values[k][~np.isnan(values[k]).all(axis=1)]  # the seeds that ran
+            if not len(run):
+                continue
+            per_seed = run[:, mask].mean(axis=1)
+            rows.append(
+                {
+                    "network": network,
+                    **dict(zip(["mode", *AXIS_NAMES], cell, strict=True)),
+                    "n_seeds": len(run),
+                    "n_driven": int(mask.sum()),
+                    "driven_rate_hz": float(per_seed.mean()),
+                    "driven_rate_sd_hz": float(per_seed.std(ddof=1)) if len(run) > 1 else np.nan,
+                    "other_rate_hz": float(run[:, ~mask].mean()) if (~mask).any() else np.nan,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "network",
+            "mode",
+            *AXIS_NAMES,
+            "n_seeds",
+            "n_driven",
+            "driven_rate_hz",
+            "driven_rate_sd_hz",
+            "other_rate_hz",
+        ],
+    )

@@ -15,6 +15,7 @@ __all__ = [
     "AXIS_NAMES",
     "COMPILED_AXES",
     "GRID_AXES",
+    "INDEPENDENT_INPUT_MODES",
     "INPUT_MODES",
     "LESIONED_SUFFIX",
     "NAME_PATTERN",
@@ -26,6 +27,10 @@ __all__ = [
 
 #: The input modes, in their canonical order (see :mod:`spikesweep.model`).
 INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group", "shared_source", "poisson_count")
+
+#: Modes whose inputs are independent across neurons by construction (all but
+#: ``shared_source``, whose identical input is the independence analysis' positive control).
+INDEPENDENT_INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group", "poisson_count")
 
 #: Grid axes that each input mode compiles into Brian2's generated code (a new
 #: program per value with cpp_standalone); the other axes and the seed are set
