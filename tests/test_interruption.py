@@ -5,6 +5,8 @@ simulations, while collecting), rerun with the same command after each kill,
 and must then finish with every file equal to an uninterrupted run's, without
 redoing a simulation whose file was complete when it was killed; and once in
 the middle of a batch of six runs, whose finished runs must be kept as well.
+SIGINT or SIGTERM to Snakemake alone (``kill PID``), which leaves its jobs
+running, must lose and redo nothing either.
 """
 
 import os
@@ -57,8 +59,12 @@ def collecting(workdir: Path) -> bool:
     return (workdir / "logs/resume/collect.log").exists()
 
 
-def run_and_kill(workdir: Path, when) -> dict[Path, int]:
-    """Start the workflow, SIGKILL its process group once ``when(workdir)``; return files done."""
+def run_and_kill(workdir: Path, when, signum=signal.SIGKILL, group=True) -> dict[Path, int]:
+    """Start the workflow, send ``signum`` once ``when(workdir)``; return the files done.
+
+    The signal goes to the process group (Snakemake and its jobs), or with
+    ``group=False`` to Snakemake alone; then the jobs are waited for.
+    """
     process = subprocess.Popen(
         command(workdir),
         stdout=subprocess.DEVNULL,
@@ -69,10 +75,18 @@ def run_and_kill(workdir: Path, when) -> dict[Path, int]:
     while not when(workdir) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     done = run_files(workdir)
-    os.killpg(process.pid, signal.SIGKILL)
+    (os.killpg if group else os.kill)(process.pid, signum)
     process.wait()
+    while group is False and job_running(process.pid):  # jobs left running after Snakemake
+        time.sleep(0.1)
     assert when(workdir), f"the workflow never reached {when.__name__}"
     return done
+
+
+def job_running(snakemake_pid: int) -> bool:
+    """Whether a process of the killed Snakemake's session (one of its jobs) still runs."""
+    result = subprocess.run(["ps", "-o", "pid=", "-s", str(snakemake_pid)], capture_output=True)
+    return bool(result.stdout.strip())
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +115,15 @@ def test_a_batch_killed_midway_keeps_its_finished_runs(reference, tmp_path):
     resume_and_compare(tmp_path, reference, completed)
     log = next((tmp_path / "logs/resume/batches").rglob("batch~0.log")).read_text()
     assert log.count("finished by an interrupted job, kept") == len(completed)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_to_snakemake_alone_loses_no_finished_run(reference, tmp_path, signum):
+    """``kill -INT PID``: Snakemake exits, its batch job runs on; nothing is redone."""
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump({**STUDY, "batch_size": 6}))
+    completed = run_and_kill(tmp_path, simulating, signum, group=False)
+    assert len(completed) >= 2
+    resume_and_compare(tmp_path, reference, completed)
 
 
 def resume_and_compare(tmp_path, reference, completed: dict[Path, int]) -> None:

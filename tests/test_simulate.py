@@ -4,13 +4,15 @@ All tests use forum3 at the forum's drive, so they share compiled code objects
 with each other and with the workflow test.
 """
 
+import os
+
 import numpy as np
 import pytest
 from brian2 import Hz, ms, second
 from conftest import FORUM3, run_at, validated, with_change
 
 from spikesweep.analyses.theory import suprathreshold_rate
-from spikesweep.engine.batches import runner
+from spikesweep.engine.batches import release_kept, run_batch, runner
 from spikesweep.engine.runtime import simulate
 from spikesweep.networks.connectivity import network_from_source, save_network
 from spikesweep.study import load_study
@@ -110,3 +112,24 @@ def test_an_in_process_run_reports_its_simulation_loop(forum3, tmp_path):
     trains, cost = runner(None, tmp_path / "forum3.npz")(study.runs[0])
     assert trains.n_neurons == 3 and trains.counts.sum() > 0
     assert 0 < cost.simulation_s < cost.wall_s
+
+
+def test_a_batch_whose_snakemake_is_gone_stops_and_keeps_its_runs(forum3, tmp_path):
+    """Told to stop before its third run, a batch keeps two; run again, it simulates one."""
+    study = load_study(validated(with_change("codegen_target", "cython")))
+    save_network(forum3, np.arange(3), tmp_path / "forum3.npz")
+    runs = list(study.runs[:3])
+    spikes = [str(tmp_path / f"{k}.nc") for k in range(3)]
+    costs = [str(tmp_path / f"{k}.tsv") for k in range(3)]
+    simulate_run = runner(None, tmp_path / "forum3.npz")
+    answers = iter([True, True, False])
+    with pytest.raises(RuntimeError, match="stopping before run 3/3"):
+        run_batch(runs, spikes, costs, simulate_run, "test", keep_going=lambda: next(answers))
+    assert [os.path.exists(path) for path in spikes] == [True, True, False]
+    kept = {path: os.stat(path).st_ino for path in spikes[:2]}
+    for path in spikes[:2]:
+        os.unlink(path)  # as Snakemake removes an interrupted job's outputs
+    run_batch(runs, spikes, costs, simulate_run, "test")
+    assert {path: os.stat(path).st_ino for path in spikes[:2]} == kept  # linked back
+    release_kept([*spikes, *costs])
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

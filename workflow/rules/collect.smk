@@ -1,6 +1,7 @@
 rule collect:
     input:
         runs=get_run_files(STUDY.runs),
+        costs=get_run_files(STUDY.runs, "benchmarks/sims", "tsv"),
         flywire_networks=get_network_npz(FLYWIRE_NETWORKS),
     output:
         spikes=f"{RESULTS}/spikes.nc",

@@ -6,6 +6,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
+from spikesweep.engine.batches import release_kept  # noqa: E402
 from spikesweep.networks.connectivity import load_neuron_ids  # noqa: E402
 from spikesweep.storage import collect  # noqa: E402
 
@@ -22,3 +23,5 @@ collect(
         )
     },
 )
+# The runs are collected: the links that kept them through interruptions can go.
+release_kept([*snakemake.input.runs, *snakemake.input.costs])

@@ -7,6 +7,7 @@ sys.stderr = open(snakemake.log[0], "w")
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
 from spikesweep.engine.batches import run_batch, runner  # noqa: E402
+from spikesweep.engine.locks import snakemake_alive  # noqa: E402
 from spikesweep.study import Run  # noqa: E402
 
 run_batch(
@@ -15,4 +16,5 @@ run_batch(
     snakemake.output.costs,
     runner(snakemake.input.get("program"), snakemake.input.network),
     command="snakemake rule simulate",  # the same whatever batch runs it
+    keep_going=snakemake_alive,
 )

@@ -1,17 +1,22 @@
 """A batch's runs, simulated one after the other, each kept as soon as it is done.
 
-A batch that is interrupted (a kill, a node failure) loses no finished run:
-each run's files are written as ``.{name}.kept`` beside their paths, then
-hard-linked to them. Snakemake does not know the kept files, so they survive
-its removal of the interrupted job's outputs; the rerun links back every run
-whose kept file has its config hash instead of simulating it, and the kept
-files go once the batch is done.
+A batch that is interrupted (a kill, a node failure, a signal to Snakemake
+alone) loses no finished run: each run's files are written as
+``.{name}.kept`` beside their paths, then hard-linked to them. Snakemake does
+not know the kept files, so they survive its removal of an interrupted job's
+outputs; the rerun links back every run whose kept file has its config hash
+instead of simulating it. The kept links stay until the runs are collected
+(:func:`release_kept`): Snakemake may discard a job that did finish, when it
+was itself interrupted meanwhile. A batch whose Snakemake process is gone
+(SIGINT or SIGTERM to Snakemake alone leaves its jobs running) stops before
+its next run.
 """
 
 import functools
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from spikesweep.engine import RunCost, Runner
@@ -21,7 +26,7 @@ from spikesweep.networks.connectivity import load_network
 from spikesweep.storage import stored_config_hash, write_run
 from spikesweep.study.runs import Run, config_hash
 
-__all__ = ["run_batch", "runner", "write_cost"]
+__all__ = ["release_kept", "run_batch", "runner", "write_cost"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +92,7 @@ def run_batch(
     cost_paths: list[str],
     simulate_run: Runner,
     command: str,
+    keep_going: Callable[[], bool] = lambda: True,
 ) -> None:
     """Simulate a batch, writing each run's file and cost as soon as it is done.
 
@@ -100,6 +106,10 @@ def run_batch(
         Simulates a run (see :func:`runner`).
     command : str
         Recorded in each file's provenance.
+    keep_going : callable, optional
+        Asked before each run; when it says False the batch stops with a
+        ``RuntimeError`` (its finished runs kept). The workflow passes
+        :func:`spikesweep.engine.locks.snakemake_alive`.
     """
     for k, (run, spikes_path, cost_path) in enumerate(
         zip(runs, spikes_paths, cost_paths, strict=True), start=1
@@ -108,10 +118,19 @@ def run_batch(
         if _restore(run, spikes_path, cost_path):
             logger.info("%s: finished by an interrupted job, kept", label)
             continue
+        if not keep_going():
+            raise RuntimeError(
+                f"The Snakemake run that started this job is gone; stopping before {label} "
+                f"({k - 1} of {len(runs)} runs done and kept). Rerun the same command."
+            )
         trains, cost = simulate_run(run)
         write_run(_kept(spikes_path), trains, run, command)
         write_cost(_kept(cost_path), cost)
         _publish(spikes_path, cost_path)
         logger.info("%s: %d spikes in %.2f s", label, len(trains.step), cost.wall_s)
-    for path in (*spikes_paths, *cost_paths):
+
+
+def release_kept(paths) -> None:
+    """Remove the kept links of finished runs' files ``paths`` (once they are collected)."""
+    for path in paths:
         _kept(path).unlink(missing_ok=True)

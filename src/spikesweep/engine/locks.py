@@ -18,7 +18,7 @@ from pathlib import Path
 
 from spikesweep.files import atomic_path
 
-__all__ = ["OWNER_FILE", "release_stale_locks"]
+__all__ = ["OWNER_FILE", "release_stale_locks", "snakemake_alive"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,19 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's process
         return True
     return True
+
+
+def snakemake_alive(snakemake_dir: str | Path = ".snakemake") -> bool:
+    """Whether the Snakemake run that owns the working directory still runs.
+
+    False only when the owner is known, on this host, and gone; a job on
+    another host (a cluster node) cannot tell, and says True.
+    """
+    owner_file = Path(snakemake_dir) / OWNER_FILE
+    if not owner_file.is_file():
+        return True
+    owner_host, owner_pid = owner_file.read_text().split()
+    return owner_host != socket.gethostname() or _alive(int(owner_pid))
 
 
 def release_stale_locks(snakemake_dir: str | Path = ".snakemake") -> bool:
