@@ -3,6 +3,7 @@
 import copy
 
 import pytest
+import yaml
 from conftest import MINIMAL, ROOT, run_at, validated, with_change
 from snakemake.exceptions import WorkflowError
 
@@ -95,6 +96,19 @@ def test_conflicting_targets_for_the_same_run_are_refused():
     config["sweeps"]["again"] = {**copy.deepcopy(config["sweeps"]["drive"]), "targets": [0]}
     with pytest.raises(ConfigError, match="different 'targets'"):
         load_study(validated(config))
+
+
+@pytest.mark.parametrize("study", sorted((ROOT / "config" / "studies").glob("*.yaml")), ids=str)
+def test_shipped_studies_pass_the_schema(study):
+    config = yaml.safe_load(study.read_text())
+    check_schema(config, ROOT / "config" / "schema.yaml")
+    validated(config)
+
+
+def test_the_template_study_expands_to_runs():
+    config = validated(yaml.safe_load((ROOT / "config/studies/template.yaml").read_text()))
+    study = load_study(config)
+    assert len(study.runs) == 3 * 4 * 5  # modes x grid points x seeds
 
 
 def test_run_wildcards_use_short_exact_numbers():

@@ -68,8 +68,8 @@ def test_the_flywire_study_is_valid_and_names_its_ids():
     validated(study)
     ids = study_flywire_ids(study)
     assert ids == sorted(study["sweeps"]["sugar"]["targets"]) and len(ids) == 21
-    silenced = {**study["networks"]["fly"]["flywire"], "silenced": [1]}
-    assert study_flywire_ids({**study, "networks": {"fly": {"flywire": silenced}}}) == [1, *ids]
+    silenced = {**study["networks"]["fly"], "silenced": [1]}
+    assert study_flywire_ids({**study, "networks": {"fly": silenced}}) == [1, *ids]
 
 
 def test_loading_gives_the_weight_column_at_the_indices(pair):
@@ -91,7 +91,7 @@ def test_silencing_zeroes_every_outgoing_weight_only(pair):
     neurons, connectivity = pair
     spec = {"neurons": str(neurons), "connectivity": str(connectivity)}
     intact, ids = network_from_source("fly", {"flywire": spec})
-    silenced, _ = network_from_source("fly", {"flywire": {**spec, "silenced": KEPT_IDS}})
+    silenced, _ = network_from_source("fly", {"flywire": spec, "silenced": KEPT_IDS})
     rows = np.flatnonzero(np.isin(ids, KEPT_IDS))
     assert all(intact[[row], :].nnz > 0 and silenced[[row], :].nnz == 0 for row in rows)
     others = np.setdiff1d(np.arange(N_NEURONS), rows)
@@ -135,7 +135,7 @@ def flywire_config(pair, targets, silenced=()) -> dict:
         "model": {"weight_per_synapse_mV": 0.275, "driven_refractory_ms": 0},
         "networks": {
             "fly": {"flywire": spec},
-            "fly-silenced": {"flywire": {**spec, "silenced": list(silenced)}},
+            "fly-silenced": {"flywire": spec, "silenced": list(silenced)},
         },
         "sweeps": {
             "sugar": {
@@ -154,7 +154,7 @@ def test_targets_are_flywire_ids_and_unknown_ones_are_named(pair):
     assert {tuple(ids[list(run.targets)]) for run in study.runs} == {tuple(sorted(KEPT_IDS))}
     with pytest.raises(ValueError, match=r"sweeps.sugar.targets.*FlyWire ids.*\[12345\]"):
         load_study(validated(flywire_config(pair, [*KEPT_IDS, 12345])))
-    with pytest.raises(ValueError, match=r"networks.fly-silenced.flywire.silenced.*\[777\]"):
+    with pytest.raises(ValueError, match=r"networks.fly-silenced.silenced.*\[777\]"):
         load_study(validated(flywire_config(pair, KEPT_IDS, silenced=[777])))
     bad = flywire_config(pair, KEPT_IDS)
     bad["networks"]["fly"]["flywire"]["neurons"] = "missing.csv"

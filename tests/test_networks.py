@@ -143,3 +143,19 @@ def test_random_network_is_seeded_sparse_and_in_range():
 def test_inline_matrix_errors_name_the_network_key():
     with pytest.raises(NetworkError, match=r"'networks\.bad\.matrix'"):
         network_from_source("bad", {"matrix": [[0, float("nan")], [0, 0]]})
+
+
+@pytest.mark.parametrize("synapses", ["outgoing", "all"])
+def test_silencing_removes_the_silenced_neurons_synapses(synapses):
+    """Outgoing (Shiu et al.): rows zeroed; all: rows and columns; nothing else changes."""
+    source = {"matrix": DENSE.tolist(), "silenced": [1], "silenced_synapses": synapses}
+    silenced, ids = network_from_source("net", source)
+    expected = DENSE.copy()
+    expected[1, :] = 0
+    if synapses == "all":
+        expected[:, 1] = 0
+    np.testing.assert_array_equal(silenced.toarray(), expected)
+    np.testing.assert_array_equal(ids, [0, 1, 2])
+    assert silenced.nnz == np.count_nonzero(expected)  # removed, not stored as zeros
+    with pytest.raises(NetworkError, match=r"'networks.net.silenced': neuron indices \[5\]"):
+        network_from_source("net", {"matrix": DENSE.tolist(), "silenced": [5]})

@@ -65,7 +65,7 @@ def flywire_pair(workdir, mismatched: bool = False):
 
 
 def flywire_network(**extra) -> dict:
-    return {"flywire": {"neurons": "n.csv", "connectivity": "c.parquet", **extra}}
+    return {"flywire": {"neurons": "n.csv", "connectivity": "c.parquet"}, **extra}
 
 
 def file_network(name: str) -> dict:
@@ -185,7 +185,7 @@ CASES = {
         "networks.forum3",
         flywire_network(silenced=[1]),
         flywire_pair,
-        ["'networks.forum3.flywire.silenced'", "[1]"],
+        ["'networks.forum3.silenced' (FlyWire ids)", "[1]"],
     ),
     "FlyWire files of different releases": (
         "networks.forum3",
@@ -198,6 +198,12 @@ CASES = {
         ["independance"],
         None,
         ["unknown analysis 'independance' (did you mean 'independence'?)"],
+    ),
+    "silenced neuron out of range": (
+        "networks.forum3.silenced",
+        [3],
+        None,
+        ["'networks.forum3.silenced': neuron indices [3] are out of range"],
     ),
     "unknown file format": (
         "networks.forum3",

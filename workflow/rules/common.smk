@@ -20,7 +20,7 @@ from spikesweep.study.schema import check_schema
 
 # The concise check first: Snakemake's validate (which fills in the defaults) reports a
 # violation with the whole schema and config.
-check_schema(config, os.path.join(workflow.basedir, "config", "schema.yaml"))
+check_schema(config, workflow.source_path("../../config/schema.yaml"))
 validate(config, schema="../../config/schema.yaml")
 if workflow.is_main_process:  # resume after a kill without --unlock
     release_stale_locks()

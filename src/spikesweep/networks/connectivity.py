@@ -34,6 +34,8 @@ __all__ = [
     "network_from_source",
     "random_connectivity",
     "save_network",
+    "silence",
+    "silenced_indices",
 ]
 
 logger = logging.getLogger(__name__)
@@ -232,19 +234,51 @@ def load_connectivity(path: str | Path, n_neurons: int | None = None) -> scipy.s
 
 
 def _flywire_network(name: str, spec: dict, config_dir: Path):
-    """A FlyWire network with its ``silenced`` neurons' outgoing weights set to zero."""
+    """A FlyWire network and the FlyWire id of each neuron."""
     matrix, neuron_ids = flywire.load_flywire(
         config_dir / spec["neurons"], config_dir / spec["connectivity"]
     )
-    silenced = flywire.flywire_indices(
-        spec.get("silenced", []), neuron_ids, f"'networks.{name}.flywire.silenced'"
-    )
-    if silenced.size:  # as Shiu et al.: zero the weights of every synapse from them
-        keep = np.ones(matrix.shape[0])
-        keep[silenced] = 0
-        matrix = scipy.sparse.csr_array(scipy.sparse.diags_array(keep) @ matrix)
     origin = f"{config_dir / spec['connectivity']} ('networks.{name}.flywire')"
     return _validated(matrix, origin), neuron_ids
+
+
+def silenced_indices(name: str, source: dict, neuron_ids: np.ndarray) -> np.ndarray:
+    """Indices of the neurons a source silences (its ``silenced``; FlyWire ids for flywire
+    sources), checked against the network's ``neuron_ids``."""
+    key = f"'networks.{name}.silenced'"
+    requested = source.get("silenced", [])
+    if "flywire" in source:
+        return flywire.flywire_indices(requested, neuron_ids, f"{key} (FlyWire ids)")
+    indices = np.asarray(requested, dtype=np.int64)
+    bad = indices[(indices < 0) | (indices >= len(neuron_ids))]
+    if bad.size:
+        raise NetworkError(
+            f"{key}: neuron indices {bad.tolist()} are out of range for network {name!r} of "
+            f"{len(neuron_ids)} neurons (valid: 0 to {len(neuron_ids) - 1})."
+        )
+    return indices
+
+
+def silence(
+    matrix: scipy.sparse.csr_array, silenced: np.ndarray, synapses: str = "outgoing"
+) -> scipy.sparse.csr_array:
+    """``matrix`` with the synapses of the ``silenced`` neurons removed.
+
+    ``synapses`` is ``"outgoing"`` (as Shiu et al.: the weights of every synapse
+    from them are zero; the neurons still receive input and fire, but their
+    spikes reach no neuron) or ``"all"`` (outgoing and incoming: they receive
+    no synaptic input either, and fire only if driven).
+    """
+    if synapses not in ("outgoing", "all"):
+        raise ValueError(f"'silenced_synapses' must be 'outgoing' or 'all', got {synapses!r}.")
+    keep = np.ones(matrix.shape[0])
+    keep[silenced] = 0
+    kept = scipy.sparse.diags_array(keep) @ matrix
+    if synapses == "all":
+        kept = kept @ scipy.sparse.diags_array(keep)
+    kept = scipy.sparse.csr_array(kept)
+    kept.eliminate_zeros()
+    return kept
 
 
 def network_from_source(
@@ -254,7 +288,8 @@ def network_from_source(
 
     A source ``{"lesion_of": base_source}`` (the lesion control added by
     ``controls.lesion_inhibition``) is the base network without its negative
-    weights.
+    weights. A source's ``silenced`` neurons lose their synapses (see
+    :func:`silence`; ``silenced_synapses`` says which).
 
     Returns
     -------
@@ -267,9 +302,14 @@ def network_from_source(
         base, neuron_ids = network_from_source(name, source["lesion_of"], config_dir)
         return _validated(base.multiply(base > 0), f"lesion control {name!r}"), neuron_ids
     if "flywire" in source:
-        return _flywire_network(name, source["flywire"], Path(config_dir))
-    matrix = _indexed_network(name, source, Path(config_dir))
-    return matrix, np.arange(matrix.shape[0], dtype=np.int64)
+        matrix, neuron_ids = _flywire_network(name, source["flywire"], Path(config_dir))
+    else:
+        matrix = _indexed_network(name, source, Path(config_dir))
+        neuron_ids = np.arange(matrix.shape[0], dtype=np.int64)
+    silenced = silenced_indices(name, source, neuron_ids)
+    if silenced.size:
+        matrix = silence(matrix, silenced, source.get("silenced_synapses", "outgoing"))
+    return matrix, neuron_ids
 
 
 def _indexed_network(name: str, source: dict, config_dir: Path) -> scipy.sparse.csr_array:

@@ -111,7 +111,7 @@ def study_flywire_ids(config: dict) -> list[int]:
     """Every FlyWire id a study config names: its flywire networks' silenced neurons
     and the targets of sweeps on flywire networks."""
     flywire = {name for name, source in config["networks"].items() if "flywire" in source}
-    ids = {i for name in flywire for i in config["networks"][name]["flywire"].get("silenced", [])}
+    ids = {i for name in flywire for i in config["networks"][name].get("silenced", [])}
     for sweep in config["sweeps"].values():
         targets = sweep.get("targets", "all")
         if targets != "all" and flywire & set(sweep["networks"]):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spikesweep.errors import ConfigError
+from spikesweep.errors import ConfigError, NetworkError
 from spikesweep.networks import connectivity, flywire
 from spikesweep.study.axes import AXIS_NAMES, GRID_AXES, LESIONED_SUFFIX, NAME_PATTERN
 from spikesweep.study.runs import Run
@@ -75,9 +75,7 @@ def _flywire_ids(name: str, source: dict, config_dir: Path) -> np.ndarray | None
             raise ConfigError(
                 f"'networks.{name}.flywire.{role}': no such file {str(config_dir / spec[role])!r}."
             )
-    ids = flywire.read_neuron_ids(config_dir / spec["neurons"])
-    flywire.flywire_indices(spec.get("silenced", []), ids, f"'networks.{name}.flywire.silenced'")
-    return ids
+    return flywire.read_neuron_ids(config_dir / spec["neurons"])
 
 
 def _check_network(name: str, source: dict, config_dir: Path) -> None:
@@ -235,6 +233,15 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
         network: _network_size(source, flywire_ids[network], Path(config_dir))
         for network, source in networks.items()
     }
+    for network, source in config["networks"].items():  # silenced neurons, where checkable
+        ids = flywire_ids[network]
+        if ids is None and sizes[network] is not None:
+            ids = np.arange(sizes[network])
+        if ids is not None:
+            try:
+                connectivity.silenced_indices(network, source, ids)
+            except NetworkError as error:
+                raise ConfigError(str(error)) from error
 
     limit = config["record_state_max_neurons"]
     state_networks = frozenset(  # inline and random networks only
