@@ -10,8 +10,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 import yaml
 from conftest import snakemake
+from pynwb import NWBHDF5IO
 
 pytestmark = pytest.mark.workflow
 
@@ -119,6 +121,18 @@ def test_every_study_draws_its_figures_and_a_report(finished):
     assert len(summary) == len(sweep["modes"]) * points  # a row per mode and point
     assert (summary["n_seeds"] == len(config["seeds"])).all()
     assert (summary["driven_rate_hz"] > 50).all()  # every event fires a driven neuron
+
+
+def test_every_study_exports_its_spike_trains_to_nwb(finished):
+    workdir, config, results = finished
+    result = snakemake(workdir, "--cores", "1", f"results/{config['study']}/spikes.nwb")
+    assert result.returncode == 0, result.stderr[-3000:]
+    with NWBHDF5IO(str(results / "spikes.nwb"), "r") as io:
+        units = io.read().units.to_dataframe()
+    with xr.open_dataset(results / "spikes.nc") as spikes:
+        assert len(units) == spikes.sizes["train"]  # a unit per stored train
+        assert sorted(set(units["seed"])) == config["seeds"]
+        assert sum(len(times) for times in units["spike_times"]) == spikes.sizes["spike"]
 
 
 def test_answers_say_what_the_study_does_not_answer(finished):

@@ -14,6 +14,8 @@ model
     The Brian2 objects of a run: the LIF network and its Poisson drive.
 storage
     Run files, their collection into ``spikes.nc`` and ``rates.nc``, provenance.
+exchange
+    Spike trains as Neo objects (for Elephant) and NWB files.
 spikes
     :class:`~spikesweep.spikes.SpikeTrains` and their one NetCDF codec.
 study

@@ -32,6 +32,23 @@ rule summary:
         "../scripts/summary.py"
 
 
+rule nwb:
+    # On request (not part of 'all'): every run's spike trains as an NWB units table.
+    input:
+        spikes=f"{RESULTS}/spikes.nc",
+    output:
+        nwb=f"{RESULTS}/spikes.nwb",
+    log:
+        f"{LOGS}/nwb.log",
+    conda:
+        "../../envs/spikesweep.yaml"
+    params:
+        identifier=config_hash(RESULTS_CONFIG),
+        description=f"spikesweep study {STUDY.name}: {study_overview(STUDY)}",
+    script:
+        "../scripts/nwb.py"
+
+
 rule neuron_rates:
     # FlyWire networks: Shiu et al.'s summary, mean rate per FlyWire id over seeds.
     input:

@@ -12,6 +12,7 @@ from spikesweep.report.answers import study_overview
 from spikesweep.study import (
     GRID_AXES,
     INPUT_MODES,
+    config_hash,
     load_study,
     results_config,
     run_path,
