@@ -19,8 +19,10 @@ def test_default_config_expands_to_the_documented_runs(default_config):
     forum = [run for run in study.runs if run.network == "forum3"]
     lesioned = [run for run in study.runs if run.network == "forum3-lesioned"]
     scan = [run for run in study.runs if run.network == "random3000"]
-    # drives: modes x points x seeds; inhibition_fluctuation adds seeds 5-19
-    assert len(forum) == 5 * 2 * 5 + 15
+    # drives: modes x points x seeds; inhibition_fluctuation adds seeds 5-19 of poisson_input,
+    # fluctuation seeds 5-99 of four modes (5-19 of poisson_input already run), and
+    # forum_n_is_group_size one point of poisson_input
+    assert len(forum) == 5 * 2 * 5 + 15 + (4 * 95 - 15) + 5
     assert len(lesioned) == 5 + 20  # the lesion controls of the inhibition sweeps
     assert len(scan) == 2 * 2 * 1 * 2  # rates x n_sources x weights x seeds
     assert {run.mode for run in forum} == set(INPUT_MODES)
@@ -28,7 +30,8 @@ def test_default_config_expands_to_the_documented_runs(default_config):
     assert sum(len(batch.runs) for batch in batches) == len(study.runs)
     # One program per mode and compiled-in (rate, n_sources), per network.
     programs = {(batch.network, batch.mode, batch.structure) for batch in batches}
-    assert len(programs) == 2 * 4 + 1 + 2 + 4  # forum3 modes, poisson_count, lesioned, scan
+    # forum3: two per mode, one for poisson_count, one for N = 3; lesioned; scan
+    assert len(programs) == 2 * 4 + 1 + 1 + 2 + 4
 
 
 def test_batches_group_runs_of_one_program_in_order(default_config):

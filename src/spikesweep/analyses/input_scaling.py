@@ -69,6 +69,7 @@ def input_scaling(
             "mean_rate_hz": float(values.mean()),
             "sem_hz": float(values.std(ddof=1) / np.sqrt(values.size)),
             "samples": int(values.size),
+            "n_driven": int(rate.sizes["neuron"]),
         }
         if point["weight_mV"] >= threshold_gap_mV:
             predicted = (
@@ -154,4 +155,30 @@ def answer(s: dict) -> list[str]:
             f"| {fixed(row['mean_rate_hz'], '.1f')} +- {fixed(row['sem_hz'], '.1f')} "
             f"| {number(row.get('predicted_hz'), 4)} | {number(row.get('relative_error'))} |"
         )
+    return lines + _n_is_not_the_group_size(s["points"])
+
+
+def _n_is_not_the_group_size(rows: list[dict]) -> list[str]:
+    """The forum's second variant, where it was run: one ``PoissonInput`` on the group with
+    ``N = len(group)``, against ``N = 1`` at the same network, mode, rate and weight."""
+    lines = []
+    for row in rows:
+        if row["n_driven"] < 2 or row["n_sources"] != row["n_driven"]:
+            continue
+        single = [
+            other
+            for other in rows
+            if other["n_sources"] == 1
+            and all(other[key] == row[key] for key in ("network", "mode", "rate_hz", "weight_mV"))
+        ]
+        if single:
+            lines += [
+                "",
+                f"One `PoissonInput` on the {row['n_driven']} driven neurons of "
+                f"{row['network']} with `N = {int(row['n_sources'])}` (the group's size, as in "
+                f"the forum's second variant) is not one source per neuron: it gives each neuron "
+                f"{int(row['n_sources'])} independent sources, {fixed(row['mean_rate_hz'], '.1f')} Hz "
+                f"out against {fixed(single[0]['mean_rate_hz'], '.1f')} Hz with `N = 1`, which "
+                "is the same as the forum's loop of one `PoissonInput` per neuron.",
+            ]
     return lines
