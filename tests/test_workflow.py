@@ -1,7 +1,11 @@
 """A real `snakemake --cores 2` run of a tiny study in a temporary directory."""
 
 import json
+import re
+import shutil
+import subprocess
 
+import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
@@ -146,6 +150,41 @@ def test_report_contains_the_figures(study):
     assert result.returncode == 0, result.stderr[-3000:]
     html = (study / "report.html").read_text()
     assert "Q4 inhibition" in html and "Q1.3 what N does" in html
+
+
+CHROMIUM = shutil.which("chromium")
+HEADLESS = [
+    *("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"),
+    *("--disable-background-networking", "--disable-component-update", "--disable-sync"),
+    "--virtual-time-budget=20000",
+]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+def test_the_report_renders_in_a_real_browser(study, tmp_path):
+    """Headless Chromium runs the report's scripts: the page builds its navigation and text."""
+    report = study / "report.html"
+    if not report.exists():
+        assert snakemake(study, "--report", "report.html").returncode == 0
+    url = report.resolve().as_uri()
+    profile = ["--user-data-dir=" + str(tmp_path / "profile")]
+    dom = subprocess.run(
+        [CHROMIUM, *HEADLESS, *profile, "--dump-dom", url], capture_output=True, text=True
+    ).stdout
+    body = re.sub(r"<script.*?</script>", "", dom[dom.find("<body") :], flags=re.S)
+    text = " ".join(re.sub(r"<[^>]+>", " ", body).split())
+    # Rendered by the report's scripts from its embedded data (absent from the raw file).
+    for rendered in ("Results", "Answers", "Q4 inhibition", "Spike trains and rates"):
+        assert rendered in text, rendered
+    assert "spikesweep simulated study tiny" in text
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [CHROMIUM, *HEADLESS, *profile, "--window-size=1280,900", f"--screenshot={shot}", url],
+        capture_output=True,
+        check=True,
+    )
+    pixels = matplotlib.image.imread(shot)
+    assert pixels.shape[:2] == (900, 1280) and pixels.std() > 0.05  # drawn, not blank
 
 
 def test_one_core_and_one_run_per_job_give_the_same_bytes(study, tmp_path_factory):
