@@ -46,8 +46,13 @@ def test_analyses_that_do_not_apply_are_left_out():
     assert "two or more neurons" in analysis_status(list(ANALYSES), single)["independence"]
     lesioned = load_study(validated(with_change("controls.lesion_inhibition", True)))
     assert "inhibition" in [entry.name for entry in selected_analyses(["inhibition"], lesioned)]
-    assert figure_categories([]) == {}
-    assert set(figure_categories([ANALYSES["independence"]])) == {"raster", "rates", "independence"}
+    assert set(figure_categories([])) == {"raster", "rates", "tuning"}  # every study's
+    assert set(figure_categories([ANALYSES["independence"]])) == {
+        "raster",
+        "rates",
+        "tuning",
+        "independence",
+    }
 
 
 def test_an_unknown_analysis_is_refused_with_the_closest_name():
