@@ -172,13 +172,14 @@ def _n_is_not_the_group_size(rows: list[dict]) -> list[str]:
             and all(other[key] == row[key] for key in ("network", "mode", "rate_hz", "weight_mV"))
         ]
         if single:
+            n = int(row["n_sources"])
             lines += [
                 "",
                 f"One `PoissonInput` on the {row['n_driven']} driven neurons of "
-                f"{row['network']} with `N = {int(row['n_sources'])}` (the group's size, as in "
-                f"the forum's second variant) is not one source per neuron: it gives each neuron "
-                f"{int(row['n_sources'])} independent sources, {fixed(row['mean_rate_hz'], '.1f')} Hz "
-                f"out against {fixed(single[0]['mean_rate_hz'], '.1f')} Hz with `N = 1`, which "
-                "is the same as the forum's loop of one `PoissonInput` per neuron.",
+                f"{row['network']} with `N = {n}` (the group's size, as in the forum's second "
+                f"variant) is not one source per neuron: it gives each neuron {n} independent "
+                f"sources, {fixed(row['mean_rate_hz'], '.1f')} Hz out against "
+                f"{fixed(single[0]['mean_rate_hz'], '.1f')} Hz with `N = 1`, which is the same "
+                "as the forum's loop of one `PoissonInput` per neuron.",
             ]
     return lines
