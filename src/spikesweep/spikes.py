@@ -429,14 +429,19 @@ class SpikeDataset:
         for coords, rows in self.run_rows():
             yield coords, self.decode(rows)
 
-    def select(self, **selection) -> SpikeTrains:
-        """The one run whose coordinates match ``selection`` (see :func:`spike_trains`)."""
+    def matching(self, **selection) -> np.ndarray:
+        """Which trains have the coordinates of ``selection``: boolean, shape (n_trains,)."""
         unknown = set(selection) - set(RUN_COORDS)
         if unknown:
             raise TypeError(f"Unknown coordinates {sorted(unknown)}; select by {RUN_COORDS}.")
         mask = np.ones(len(self.counts), dtype=bool)
         for name, value in selection.items():
             mask &= self.coords[name] == value
+        return mask
+
+    def select(self, **selection) -> SpikeTrains:
+        """The one run whose coordinates match ``selection`` (see :func:`spike_trains`)."""
+        mask = self.matching(**selection)
         if not mask.any():
             raise KeyError(f"No run matches {selection}; use iter_runs() to list the runs.")
         picked = {

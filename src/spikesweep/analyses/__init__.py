@@ -42,6 +42,7 @@ __all__ = [
     "Analysis",
     "analysis_status",
     "selected_analyses",
+    "state_runs",
 ]
 
 #: The mode the equivalence analysis compares the other independent-input modes with.

@@ -107,7 +107,7 @@ def raster_figure(spikes: SpikeDataset, network: str, point: dict, seed: int, bi
     runs = {
         mode: spikes.select(network=network, mode=mode, seed=seed, **point)
         for mode in MODE_COLOURS
-        if _has_run(spikes, network=network, mode=mode, seed=seed, **point)
+        if spikes.matching(network=network, mode=mode, seed=seed, **point).any()
     }
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(
@@ -149,13 +149,6 @@ def raster_figure(spikes: SpikeDataset, network: str, point: dict, seed: int, bi
         fig.suptitle(f"{network}, {_drive_label(point)}, seed {seed}")
         fig.tight_layout()
     return fig
-
-
-def _has_run(spikes: SpikeDataset, **coords) -> bool:
-    mask = np.ones(len(spikes.counts), dtype=bool)
-    for name, value in coords.items():
-        mask &= spikes.coords[name] == value
-    return bool(mask.any())
 
 
 def independence_figure(summary: dict):
