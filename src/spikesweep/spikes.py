@@ -51,6 +51,7 @@ __all__ = [
     "driven_neurons",
     "iter_runs",
     "spike_trains",
+    "string_lengths",
     "train_offsets",
 ]
 

@@ -158,7 +158,11 @@ def get_cost_coords(wildcards):
 
 def get_figure_inputs(wildcards):
     """The stored files a figure is drawn from (never a simulation)."""
-    inputs = {"spikes": f"{RESULTS}/spikes.nc", "rates": f"{RESULTS}/rates.nc"}
+    inputs = {
+        "spikes": f"{RESULTS}/spikes.nc",
+        "rates": f"{RESULTS}/rates.nc",
+        "summary": f"{RESULTS}/summary.csv",
+    }
     analysis = FIGURE_ANALYSIS.get(wildcards.figure)
     if analysis:
         inputs["verdict"] = f"{RESULTS}/analysis/{analysis}.json"

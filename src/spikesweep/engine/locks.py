@@ -36,17 +36,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _owner_gone(owner_file: Path) -> bool:
+    """Whether the owner named in ``owner_file`` is known, on this host, and no longer runs."""
+    if not owner_file.is_file():
+        return False
+    owner_host, owner_pid = owner_file.read_text().split()
+    return owner_host == socket.gethostname() and not _alive(int(owner_pid))
+
+
 def snakemake_alive(snakemake_dir: str | Path = ".snakemake") -> bool:
     """Whether the Snakemake run that owns the working directory still runs.
 
     False only when the owner is known, on this host, and gone; a job on
     another host (a cluster node) cannot tell, and says True.
     """
-    owner_file = Path(snakemake_dir) / OWNER_FILE
-    if not owner_file.is_file():
-        return True
-    owner_host, owner_pid = owner_file.read_text().split()
-    return owner_host != socket.gethostname() or _alive(int(owner_pid))
+    return not _owner_gone(Path(snakemake_dir) / OWNER_FILE)
 
 
 def release_stale_locks(snakemake_dir: str | Path = ".snakemake") -> bool:
@@ -61,11 +65,9 @@ def release_stale_locks(snakemake_dir: str | Path = ".snakemake") -> bool:
     """
     snakemake_dir = Path(snakemake_dir)
     owner_file, locks = snakemake_dir / OWNER_FILE, snakemake_dir / "locks"
-    host = socket.gethostname()
     released = False
     if owner_file.is_file():
-        owner_host, owner_pid = owner_file.read_text().split()
-        if owner_host != host or _alive(int(owner_pid)):
+        if not _owner_gone(owner_file):
             return False
         if locks.is_dir() and any(locks.iterdir()):
             shutil.rmtree(locks)
@@ -74,8 +76,8 @@ def release_stale_locks(snakemake_dir: str | Path = ".snakemake") -> bool:
                 "Removed the locks left in %s by a Snakemake run (PID %s) that no longer "
                 "runs; resuming.",
                 locks,
-                owner_pid,
+                owner_file.read_text().split()[1],
             )
     with atomic_path(owner_file) as tmp:
-        tmp.write_text(f"{host} {os.getpid()}\n")
+        tmp.write_text(f"{socket.gethostname()} {os.getpid()}\n")
     return released

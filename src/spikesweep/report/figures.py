@@ -22,8 +22,7 @@ import xarray as xr
 
 from spikesweep.analyses.markdown import outcome
 from spikesweep.files import atomic_path
-from spikesweep.report.tables import point_summary
-from spikesweep.spikes import SpikeDataset, SpikeTrains, driven_neurons
+from spikesweep.spikes import SpikeDataset, SpikeTrains
 from spikesweep.storage import iter_grid_points
 from spikesweep.study.axes import AXIS_NAMES, LESIONED_SUFFIX
 
@@ -31,6 +30,7 @@ __all__ = [
     "DRAWERS",
     "MODE_COLOURS",
     "STYLE",
+    "FigureInputs",
     "draw_figure",
     "equivalence_figure",
     "independence_figure",
@@ -420,13 +420,17 @@ def tuning_figure(summary: pd.DataFrame):
 class FigureInputs:
     """The stored files a figure is drawn from, opened on demand.
 
-    ``spikes`` and ``rates`` are paths of ``spikes.nc`` and ``rates.nc``;
-    ``analysis_dir`` holds the analyses' ``{name}.json`` and ``{name}.nc``.
+    ``spikes_path``, ``rates_path`` and ``summary_path`` are the study's
+    ``spikes.nc``, ``rates.nc`` and ``summary.csv``; ``analysis_dir`` holds the
+    analyses' ``{name}.json`` and ``{name}.nc``; ``delay_ms`` and ``bin_ms`` are
+    the synaptic delay and the raster's rate bins.
     """
 
-    def __init__(self, spikes_path, rates_path, analysis_dir, delay_ms: float, bin_ms: float):
+    def __init__(
+        self, spikes_path, rates_path, summary_path, analysis_dir, delay_ms: float, bin_ms: float
+    ):
         self.spikes_path, self.rates_path = spikes_path, rates_path
-        self.analysis_dir = Path(analysis_dir)
+        self.summary_path, self.analysis_dir = summary_path, Path(analysis_dir)
         self.delay_ms, self.bin_ms = delay_ms, bin_ms
 
     def summary(self, analysis: str) -> dict:
@@ -441,10 +445,9 @@ class FigureInputs:
             return rates.load()
 
     def summary_table(self) -> pd.DataFrame:
-        """Rates per network, mode and point (:func:`~spikesweep.report.tables.point_summary`)."""
-        with xr.open_dataset(self.spikes_path) as spikes:
-            driven = driven_neurons(spikes)
-        return point_summary(self.rates(), driven)
+        """Rates per network, mode and point (``summary.csv``, see
+        :func:`~spikesweep.report.tables.point_summary`)."""
+        return pd.read_csv(self.summary_path)
 
 
 def _raster(files: FigureInputs):
@@ -474,8 +477,8 @@ DRAWERS = {
 }
 
 
-def draw_figure(name: str, spikes_path, rates_path, analysis_dir, delay_ms: float, bin_ms: float):
+def draw_figure(name: str, files: FigureInputs):
     """Draw figure ``name`` (a key of :data:`DRAWERS`) from a study's stored files."""
     if name not in DRAWERS:
         raise KeyError(f"Unknown figure {name!r}; expected one of {sorted(DRAWERS)}.")
-    return DRAWERS[name](FigureInputs(spikes_path, rates_path, analysis_dir, delay_ms, bin_ms))
+    return DRAWERS[name](files)
