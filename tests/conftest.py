@@ -9,8 +9,8 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-from spikesweep.model import ModelParameters
 from spikesweep.study import Run
+from spikesweep.study.axes import MODEL_AXES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "config" / "schema.yaml"
@@ -30,9 +30,18 @@ MINIMAL = {
 }
 
 
-def run_at(network, mode, rate_hz, n_sources, weight_mV, seed, **settings) -> Run:
-    """A run at a grid point (``rate_hz``, ``n_sources``, ``weight_mV``) with ``settings``."""
-    return Run(network, mode, (float(rate_hz), int(n_sources), float(weight_mV)), seed, **settings)
+def run_at(network, mode, rate_hz, n_sources, weight_mV, seed, model=None, **settings) -> Run:
+    """A run at a drive (``rate_hz``, ``n_sources``, ``weight_mV``) of the default model,
+    or of ``model`` (model axes by name), with ``settings``."""
+    values = {**default_model(), **(model or {})}
+    values.setdefault("driven_refractory_ms", values["refractory_ms"])
+    point = (float(rate_hz), int(n_sources), float(weight_mV))
+    return Run(network, mode, point + tuple(values[a.name] for a in MODEL_AXES), seed, **settings)
+
+
+def default_model() -> dict:
+    """The schema's model section (Shiu et al. 2023, as in the forum)."""
+    return validated(MINIMAL)["model"]
 
 
 def with_change(path: str, value) -> dict:
@@ -72,9 +81,9 @@ def default_config() -> dict:
 
 
 @pytest.fixture(scope="session")
-def model() -> ModelParameters:
-    """The forum's (Shiu et al.) model parameters, from the schema defaults."""
-    return ModelParameters.from_config(validated(MINIMAL)["model"])
+def model() -> dict:
+    """The forum's (Shiu et al.) model section, from the schema defaults."""
+    return default_model()
 
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:

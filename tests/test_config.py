@@ -10,7 +10,14 @@ from snakemake.exceptions import WorkflowError
 from spikesweep.engine.plan import plan_batches
 from spikesweep.errors import ConfigError
 from spikesweep.networks.connectivity import network_from_source
-from spikesweep.study import INPUT_MODES, Run, format_value, load_study, results_config
+from spikesweep.study import (
+    INPUT_MODES,
+    Run,
+    config_hash,
+    format_value,
+    load_study,
+    results_config,
+)
 from spikesweep.study.schema import check_schema
 
 
@@ -20,18 +27,41 @@ def test_default_config_expands_to_the_documented_runs(default_config):
     lesioned = [run for run in study.runs if run.network == "forum3-lesioned"]
     scan = [run for run in study.runs if run.network == "random3000"]
     # drives: modes x points x seeds; inhibition_fluctuation adds seeds 5-19 of poisson_input,
-    # fluctuation seeds 5-99 of four modes (5-19 of poisson_input already run), and
+    # fluctuation seeds 5-99 of three modes (5-19 of poisson_input already run), and
     # forum_n_is_group_size one point of poisson_input
-    assert len(forum) == 5 * 2 * 5 + 15 + (4 * 95 - 15) + 5
+    assert len(forum) == 4 * 2 * 5 + 15 + (3 * 95 - 15) + 5
     assert len(lesioned) == 5 + 20  # the lesion controls of the inhibition sweeps
     assert len(scan) == 2 * 2 * 1 * 2  # rates x n_sources x weights x seeds
     assert {run.mode for run in forum} == set(INPUT_MODES)
     batches = plan_batches(study)
     assert sum(len(batch.runs) for batch in batches) == len(study.runs)
-    # One program per mode and compiled-in (rate, n_sources), per network.
+    # One program per network and mode, and per N of the PoissonGroup modes.
     programs = {(batch.network, batch.mode, batch.structure) for batch in batches}
-    # forum3: two per mode, one for poisson_count, one for N = 3; lesioned; scan
-    assert len(programs) == 2 * 4 + 1 + 1 + 2 + 4
+    # forum3: poisson_input, per_neuron, two N each of poisson_group and shared_source;
+    # forum3-lesioned; random3000
+    assert len(programs) == 1 + 1 + 2 * 2 + 1 + 1
+
+
+def test_drive_model_and_driven_sets_share_one_program():
+    """A study that sweeps rate, N, weight, model parameters and driven neurons on one
+    network under poisson_input compiles once."""
+    grid = {
+        "rate_hz": [50, 150],
+        "n_sources": [1, 20, 200],
+        "weight_mV": [0.1, 68.75],
+        "tau_m_ms": [10, 20],
+        "refractory_ms": [0, 2.2],
+        "delay_ms": [1, 1.8],
+    }
+    sweeps = {
+        name: {"networks": ["forum3"], "modes": ["poisson_input"], "grid": grid, "targets": t}
+        for name, t in (("first", [0]), ("rest", [1, 2]))
+    }
+    sweeps["rest"]["grid"] = {**grid, "v_th_mV": [-50, -47]}  # distinct points
+    study = load_study(validated({**MINIMAL, "sweeps": sweeps}))
+    assert len(study.runs) == 2 * 3 * 2 * 2 * 2 * 2 * 5 * 3
+    assert len({run.structure_id for run in study.runs}) == 1
+    assert len(plan_batches(study)) == len(study.runs) // 20
 
 
 def test_batches_group_runs_of_one_program_in_order(default_config):
@@ -122,6 +152,15 @@ def test_run_wildcards_use_short_exact_numbers():
         "rate_hz": "150",
         "n_sources": "20",
         "weight_mV": "0.115",
+        "v_rest_mV": "-52",
+        "v_reset_mV": "-52",
+        "v_th_mV": "-45",
+        "tau_m_ms": "20",
+        "tau_syn_ms": "5",
+        "refractory_ms": "2.2",
+        "driven_refractory_ms": "2.2",
+        "delay_ms": "1.8",
+        "weight_per_synapse_mV": "0.5",
         "seed": "3",
     }
     assert format_value(1e-7) == "0.0000001"
@@ -150,12 +189,18 @@ def test_a_run_round_trips_through_its_json():
         assert again.targets == (0, 2) and again.structure_id == run.structure_id
 
 
-def test_run_config_hash_changes_with_the_model():
+def test_the_model_section_gives_the_model_axes_of_every_point():
     study = load_study(validated(MINIMAL))
     changed = load_study(validated(with_change("model.tau_m_ms", 10)))
-    first = study.runs[0].to_json()
-    assert first == changed.runs[0].to_json() | {"model": first["model"]}
-    assert first["model"] != changed.runs[0].to_json()["model"]
+    (run,), (other,) = study.runs[:1], changed.runs[:1]
+    assert run.grid_point["tau_m_ms"] == 20 and other.grid_point["tau_m_ms"] == 10
+    assert run != other and config_hash(run.to_json()) != config_hash(other.to_json())
+    assert run.structure_id == other.structure_id  # set per run, not compiled
+    swept = load_study(
+        validated(with_change("sweeps.drive.points.0.driven_refractory_ms", 0))
+    ).runs[0]
+    assert swept.grid_point["driven_refractory_ms"] == 0
+    assert swept.grid_point["refractory_ms"] == 2.2
 
 
 def test_schema_errors_name_the_key_in_a_sentence():

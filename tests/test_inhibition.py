@@ -3,8 +3,10 @@
 import numpy as np
 import scipy.sparse
 import xarray as xr
+from conftest import run_at
 
 from spikesweep.analyses.inhibition import inhibition
+from spikesweep.study import AXIS_NAMES
 
 SEEDS = 10
 # 0 -> 1 excitatory, 0 -| 2 and 1 -| 3 inhibitory.
@@ -19,19 +21,19 @@ def rate_tree(effect_hz: np.ndarray, seed: int) -> xr.DataTree:
     lesioned = 20 + rng.normal(0, 1, size=(SEEDS, 4))
     intact = lesioned + effect_hz + rng.normal(0, 0.5, size=(SEEDS, 4))
 
+    point = run_at("net", "poisson_input", 150.0, 20, 0.115, 0).grid_point
+
     def group(values):
         return xr.Dataset(
             {
                 "rate_hz_out": (
-                    ("mode", "rate_hz", "n_sources", "weight_mV", "seed", "neuron"),
-                    values[None, None, None, None],
+                    ("mode", *AXIS_NAMES, "seed", "neuron"),
+                    values.reshape((1,) * (1 + len(AXIS_NAMES)) + values.shape),
                 )
             },
             coords={
                 "mode": ["poisson_input"],
-                "rate_hz": [150.0],
-                "n_sources": [20],
-                "weight_mV": [0.115],
+                **{axis: [value] for axis, value in point.items()},
                 "seed": np.arange(SEEDS),
                 "neuron": np.arange(4),
             },

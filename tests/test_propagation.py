@@ -36,7 +36,7 @@ def synthetic_run(tmp_path, seed: int) -> tuple[dict, SpikeTrains]:
 
 def test_every_pair_is_classified_by_its_known_sign(tmp_path):
     runs = [synthetic_run(tmp_path, seed) for seed in range(3)]
-    result = propagation(runs, {"circuit": WEIGHTS}, delay_ms=1.8, window_ms=10, alpha=0.01)
+    result = propagation(runs, {"circuit": WEIGHTS}, window_ms=10, alpha=0.01)
     numbers, summary = result.numbers(), result.summary()
     verdicts = {(row["pre"], row["post"]): row["verdict"] for row in summary["points"]}
     assert verdicts == {

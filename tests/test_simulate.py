@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 import pytest
-from brian2 import Hz, ms, second
+from brian2 import Hz, ms
 from conftest import FORUM3, run_at, validated, with_change
 
 from spikesweep.analyses.theory import suprathreshold_rate
@@ -18,8 +18,15 @@ from spikesweep.networks.connectivity import network_from_source, save_network
 from spikesweep.study import load_study
 
 SEEDS = range(5)
-DURATION = 1 * second
+DURATION_S = 1.0
 DT = 0.1 * ms
+
+
+def cython_at(mode, rate_hz, n_sources, weight_mV, seed, **settings):
+    """A run of 1 s on Cython."""
+    return run_at(
+        "forum3", mode, rate_hz, n_sources, weight_mV, seed, codegen_target="cython", **settings
+    )
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +35,10 @@ def forum3():
 
 
 @pytest.fixture(scope="module")
-def runs(forum3, model):
+def runs(forum3):
     """Spike trains of every mode at the forum's drive, for each seed."""
     return {
-        (mode, seed): simulate(
-            forum3, model, run_at("forum3", mode, 150.0, 1, 68.75, seed), DURATION, DT
-        )
+        (mode, seed): simulate(forum3, cython_at(mode, 150.0, 1, 68.75, seed))
         for mode in ("poisson_input", "per_neuron", "poisson_group", "shared_source")
         for seed in SEEDS
     }
@@ -51,19 +56,20 @@ def test_forum_drive_fires_at_the_dead_time_rate(runs, model, mode):
     from the renewal-process variance of the count (Fano factor = CV^2 of the
     inter-spike interval): a correct simulator fails it with probability 6e-5.
     """
-    expected = suprathreshold_rate(150 * Hz, 1, DT, model.refractory) / Hz
-    p = 150 * float(DT / second)
-    n_ref = round(float(model.refractory / DT))
+    refractory = model["refractory_ms"] * ms
+    expected = suprathreshold_rate(150 * Hz, 1, DT, refractory) / Hz
+    p = 150 * float(DT / ms) / 1000
+    n_ref = round(float(refractory / DT))
     cv2 = ((1 - p) / p**2) / (n_ref + 1 / p) ** 2
     counts = np.array([runs[mode, seed].counts for seed in SEEDS])
-    sem = np.sqrt(expected * float(DURATION / second) * cv2 / counts.size)
+    sem = np.sqrt(expected * DURATION_S * cv2 / counts.size)
     assert abs(counts.mean() - expected) < 4 * sem, (counts.mean(), expected, sem)
     assert 110 < expected < 115
 
 
 def test_no_spike_closer_than_the_refractory_period(runs, model):
     """Input during refractoriness is lost (Brian2's conditional write on v)."""
-    n_ref = round(float(model.refractory / DT))
+    n_ref = round(float(model["refractory_ms"] * ms / DT))
     for result in runs.values():
         for train in trains_of(result):
             assert np.diff(train).min() > n_ref
@@ -91,16 +97,14 @@ def test_shared_source_gives_identical_trains(runs):
             np.testing.assert_array_equal(other, first)
 
 
-def test_same_seed_same_spikes_other_seed_other_spikes(forum3, model, runs):
-    point = run_at("forum3", "poisson_group", 150.0, 1, 68.75, 0)
-    again = simulate(forum3, model, point, DURATION, DT)
+def test_same_seed_same_spikes_other_seed_other_spikes(forum3, runs):
+    again = simulate(forum3, cython_at("poisson_group", 150.0, 1, 68.75, 0))
     np.testing.assert_array_equal(again.step, runs["poisson_group", 0].step)
     assert not np.array_equal(runs["poisson_group", 1].step, again.step)
 
 
-def test_targets_restrict_the_drive(forum3, model):
-    point = run_at("forum3", "poisson_input", 150.0, 1, 68.75, 0, targets=(0, 2))
-    result = simulate(forum3, model, point, DURATION, DT)
+def test_targets_restrict_the_drive(forum3):
+    result = simulate(forum3, cython_at("poisson_input", 150.0, 1, 68.75, 0, targets=(0, 2)))
     assert result.counts[0] > 50 and result.counts[2] > 50
     assert result.counts[1] == 0  # 0 -> 1 is 2.5 mV into g: below threshold on its own
 

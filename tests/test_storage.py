@@ -16,7 +16,7 @@ from conftest import run_at
 from spikesweep.files import atomic_path
 from spikesweep.spikes import SpikeDataset, SpikeTrains, iter_runs, spike_trains
 from spikesweep.storage import collect, write_run
-from spikesweep.study import Run
+from spikesweep.study import AXIS_NAMES, Run
 
 DT_S = 1e-4
 N_STEPS = 10_000
@@ -37,7 +37,7 @@ def synthetic_trains(n_neurons: int, seed: int) -> SpikeTrains:
 def run(network, mode, rate_hz, n_sources, weight_mV, seed, targets=None) -> Run:
     """A run of 1 s at 0.1 ms, as the tests' files record it."""
     return run_at(
-        network, mode, rate_hz, n_sources, weight_mV, seed, targets=targets, codegen_target="numpy"
+        network, mode, rate_hz, n_sources, weight_mV, seed, targets=targets, codegen_target="cython"
     )
 
 
@@ -91,7 +91,7 @@ def test_file_follows_the_documented_layout(tmp_path):
         assert ds.Conventions == "CF-1.11"
         for name in ("spikesweep_version", "brian2_version", "git_commit", "config_hash"):
             assert getattr(ds, name)
-        assert ds.seed == 3 and ds.codegen_target == "numpy" and ds.command == "test"
+        assert ds.seed == 3 and ds.codegen_target == "cython" and ds.command == "test"
         assert json.loads(ds.config)["point"] == POINT.coords
     with xr.open_dataset(path) as ds:
         assert set(ds.coords) >= {"neuron", "network", "mode", "rate_hz", "seed"}
@@ -137,10 +137,11 @@ def test_collect_concatenates_runs_and_tabulates_rates(tmp_path):
     tree = xr.open_datatree(rates_path)
     assert set(tree.children) == {"net", "small"}
     rate = tree["net"]["rate_hz_out"]
-    assert rate.dims == ("mode", "rate_hz", "n_sources", "weight_mV", "seed", "neuron")
+    assert rate.dims == ("mode", *AXIS_NAMES, "seed", "neuron")
+    assert rate["tau_m_ms"].values.tolist() == [20.0]  # not swept: one value
     trains, _ = written[points[0]]
     np.testing.assert_array_equal(
-        rate.sel(mode="poisson_input", rate_hz=150, n_sources=2, weight_mV=68.75, seed=1),
+        rate.sel(mode="poisson_input", rate_hz=150, n_sources=2, weight_mV=68.75, seed=1).squeeze(),
         trains.counts / 1.0,
     )
     # per_neuron was run at seed 0 only, and not at 50 Hz: NaN there.

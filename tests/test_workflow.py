@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 import xarray as xr
 import yaml
-from brian2 import ms
 from conftest import FORUM3, run_at, snakemake, validated
 
 from spikesweep.engine.runtime import simulate
@@ -91,14 +90,12 @@ def test_workflow_spikes_equal_a_direct_run_of_the_program(study):
         np.testing.assert_array_equal(times, direct.step[direct.neuron == neuron] * 1e-4)
 
 
-def test_the_engine_gives_the_spikes_of_brian2s_cython_runtime(study, model):
+def test_the_engine_gives_the_spikes_of_brian2s_cython_runtime(study):
     """Same seed, same generator: cpp_standalone and the Cython runtime agree spike for spike."""
     with xr.open_dataset(study / "results/tiny/spikes.nc") as spikes:
         stored = spike_trains(spikes, network="forum3", mode="per_neuron", seed=2)
-    point = run_at("forum3", "per_neuron", 150.0, 1, 68.75, 2)
-    runtime = simulate(
-        network_from_source("forum3", {"matrix": FORUM3})[0], model, point, 1000 * ms, 0.1 * ms
-    )
+    point = run_at("forum3", "per_neuron", 150.0, 1, 68.75, 2, codegen_target="cython")
+    runtime = simulate(network_from_source("forum3", {"matrix": FORUM3})[0], point)
     for neuron, times in stored.items():
         np.testing.assert_array_equal(times, runtime.step[runtime.neuron == neuron] * 1e-4)
 

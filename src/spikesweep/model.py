@@ -15,7 +15,7 @@ Input modes (each event adds ``weight`` to ``v`` in the ``synapses`` slot, as
 that arrive while the neuron is refractory, recurrent ones included):
 
 ``poisson_input``
-    one ``PoissonInput(target=driven neurons, N=n_sources)``.
+    ``PoissonInput(target=driven neurons, N=n_sources)``.
 ``per_neuron``
     the forum's loop: one ``PoissonInput(N=n_sources)`` per driven neuron.
 ``poisson_group``
@@ -24,20 +24,17 @@ that arrive while the neuron is refractory, recurrent ones included):
 ``shared_source``
     one ``PoissonGroup`` of ``n_sources`` sources, each reaching every driven
     neuron: identical input, the positive control for independence.
-``poisson_count``
-    ours: each step, a driven neuron gets ``weight`` times a Poisson count of
-    mean ``n_sources * rate * dt``. ``PoissonInput`` draws a binomial count
-    ``B(n_sources, rate * dt)`` whose parameters are compiled into the code;
-    here the rate is a variable, so one compiled program serves every rate
-    and ``n_sources``. The two counts differ in variance by the factor
-    ``1 - rate * dt`` (1.5 % at 150 Hz and 0.1 ms); the tests show the rates
-    to be statistically equivalent.
 
-The drive weight (and the PoissonGroup rate, and poisson_count's rate) are
-shared variables of the neurons, not constants, so that one compiled program
-runs every value (:mod:`spikesweep.engine.standalone`);
-:meth:`~spikesweep.study.runs.Run.run_values` lists them and
-:meth:`Simulation.set_values` sets them.
+Everything a study sweeps is a variable of these objects, set per run
+(:meth:`~spikesweep.study.runs.Run.run_values`, :meth:`Simulation.set_values`),
+so that one compiled program runs every value: the model parameters (shared
+variables of the neurons and synapses, the delay of the synaptic pathway),
+the drive weight, the driven neurons (a mask), and ``PoissonInput``'s rate and
+``N``. Brian2 compiles the latter two into a ``BinomialFunction``; here
+:data:`POISSON_INPUT_COUNT` draws the same binomial counts from variables,
+consuming Brian2's random numbers exactly as Brian2's does (the same spikes
+for the same seed, in both of its regimes). What stays compiled is listed in
+:data:`~spikesweep.study.axes.COMPILED_AXES`.
 """
 
 from dataclasses import dataclass
@@ -45,159 +42,200 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse
 from brian2 import (
+    Function,
     Hz,
     Network,
     NeuronGroup,
     PoissonGroup,
-    PoissonInput,
-    Quantity,
     SpikeMonitor,
     StateMonitor,
     Synapses,
-    ms,
-    mV,
     second,
 )
+from brian2.core.functions import DEFAULT_FUNCTIONS
 
 from spikesweep.study.axes import INPUT_MODES
 from spikesweep.study.runs import Run
 
-__all__ = ["EQUATIONS", "ModelParameters", "Simulation", "create_simulation"]
+__all__ = ["EQUATIONS", "POISSON_INPUT_COUNT", "Simulation", "create_simulation"]
 
 EQUATIONS = """
 dv/dt = (v_rest - v + g) / tau_m : volt (unless refractory)
 dg/dt = -g / tau_syn             : volt (unless refractory)
 """
 
+#: The variables a run sets (besides the equations' own).
+_RUN_VARIABLES = """
+v_rest : volt (shared, constant)
+v_reset : volt (shared, constant)
+v_th : volt (shared, constant)
+tau_m : second (shared, constant)
+tau_syn : second (shared, constant)
+refractory_period : second (constant)
+driven : boolean (constant)
+drive_weight : volt (shared, constant)
+"""
 
-@dataclass(frozen=True)
-class ModelParameters:
-    """Parameters of the leaky integrate-and-fire model (Shiu et al. 2023).
+#: The binomial's constants (:func:`~spikesweep.study.runs.binomial_values`).
+_BINOMIAL_VARIABLES = """
+drive_n : integer (shared, constant)
+drive_normal : boolean (shared, constant)
+drive_loc : 1 (shared, constant)
+drive_scale : 1 (shared, constant)
+drive_p : 1 (shared, constant)
+drive_q : 1 (shared, constant)
+drive_qn : 1 (shared, constant)
+drive_bound : 1 (shared, constant)
+drive_reverse : boolean (shared, constant)
+"""
+_BINOMIAL_ARGUMENTS = (
+    "driven, drive_n, drive_normal, drive_loc, drive_scale, "
+    "drive_p, drive_q, drive_qn, drive_bound, drive_reverse"
+)
 
-    All values are Brian2 quantities; build them from the ``model`` config
-    section with :meth:`from_config`.
-    """
+# Brian2's BinomialFunction code (brian2/input/binomial.py), its literals made
+# arguments: the same operations on the same values, the same calls of _rand
+# and _randn. Not driven: no draw, as Brian2 draws for its targets only.
+_BINOMIAL_CPP = """
+double poisson_input_count(const char driven, const int32_t n, const char normal,
+                           const double loc, const double scale, const double p,
+                           const double q, const double qn, const double bound,
+                           const char reverse, const int _vectorisation_idx)
+{
+    if (!driven)
+        return 0;
+    if (normal)
+        return (float)(_randn(_vectorisation_idx) * scale + loc);
+    long X = 0;
+    double px = qn;
+    double U = _rand(_vectorisation_idx);
+    while (U > px)
+    {
+        X++;
+        if (X > bound)
+        {
+            X = 0;
+            px = qn;
+            U = _rand(_vectorisation_idx);
+        } else
+        {
+            U -= px;
+            px = ((n - X + 1) * p * px) / (X * q);
+        }
+    }
+    return reverse ? n - X : X;
+}
+"""
+_BINOMIAL_CYTHON = """
+cdef double poisson_input_count(char driven, int n, char normal, double loc, double scale,
+                                double p, double q, double qn, double bound, char reverse,
+                                int _vectorisation_idx):
+    cdef long X = 0
+    cdef double px = qn
+    cdef double U
+    cdef float approximate
+    if not driven:
+        return 0
+    if normal:
+        approximate = _randn(_vectorisation_idx) * scale + loc
+        return approximate
+    U = _rand(_vectorisation_idx)
+    while U > px:
+        X += 1
+        if X > bound:
+            X = 0
+            px = qn
+            U = _rand(_vectorisation_idx)
+        else:
+            U -= px
+            px = ((n - X + 1) * p * px) / (X * q)
+    return n - X if reverse else X
+"""
 
-    v_rest: Quantity
-    v_reset: Quantity
-    v_th: Quantity
-    tau_m: Quantity
-    tau_syn: Quantity
-    refractory: Quantity
-    delay: Quantity
-    weight_per_synapse: Quantity
-    #: Refractory period of the driven neurons; None: ``refractory`` for all.
-    driven_refractory: Quantity | None = None
 
-    @classmethod
-    def from_config(cls, model: dict) -> "ModelParameters":
-        """Convert the ``model`` config section (``*_mV``, ``*_ms`` keys) to quantities."""
-        return cls(
-            v_rest=model["v_rest_mV"] * mV,
-            v_reset=model["v_reset_mV"] * mV,
-            v_th=model["v_th_mV"] * mV,
-            tau_m=model["tau_m_ms"] * ms,
-            tau_syn=model["tau_syn_ms"] * ms,
-            refractory=model["refractory_ms"] * ms,
-            delay=model["delay_ms"] * ms,
-            weight_per_synapse=model["weight_per_synapse_mV"] * mV,
-            driven_refractory=(
-                model["driven_refractory_ms"] * ms if "driven_refractory_ms" in model else None
-            ),
-        )
+def _python_count(*arguments):
+    raise NotImplementedError("poisson_input_count has C++ and Cython implementations only.")
 
 
-def _neurons(n: int, model: ModelParameters, mode: str, targets: np.ndarray) -> NeuronGroup:
-    equations = EQUATIONS + "drive_weight : volt (shared, constant)\n"
-    if mode == "poisson_count":
-        equations += "drive_rate : Hz (shared, constant)\ndriven : 1 (constant)\n"
-    refractory = model.refractory
-    if model.driven_refractory is not None:  # per neuron, as Shiu et al.'s "rfc"
-        equations += "refractory_period : second (constant)\n"
-        refractory = "refractory_period"
-    neurons = NeuronGroup(
+#: ``PoissonInput``'s binomial count of events per step, from run-time variables
+#: (arguments: ``driven``, then the constants of
+#: :func:`~spikesweep.study.runs.binomial_values`).
+POISSON_INPUT_COUNT = Function(
+    _python_count,
+    arg_units=[1] * 10,
+    arg_types=["boolean", "integer", "boolean", *["float"] * 6, "boolean"],
+    return_unit=1,
+    return_type="float",
+    stateless=False,
+    auto_vectorise=True,
+)
+for _target, _code in (("cpp", {"support_code": _BINOMIAL_CPP}), ("cython", _BINOMIAL_CYTHON)):
+    POISSON_INPUT_COUNT.implementations.add_implementation(
+        _target,
+        _code,
+        dependencies={"_rand": DEFAULT_FUNCTIONS["rand"], "_randn": DEFAULT_FUNCTIONS["randn"]},
+        name="poisson_input_count",
+    )
+
+
+def _neurons(n: int, mode: str) -> NeuronGroup:
+    equations = EQUATIONS + _RUN_VARIABLES
+    if mode in ("poisson_input", "per_neuron"):
+        equations += _BINOMIAL_VARIABLES
+    return NeuronGroup(
         n,
         equations,
         method="linear",
         threshold="v > v_th",
         reset="v = v_reset; g = 0*mV",
-        refractory=refractory,
-        namespace={
-            "v_rest": model.v_rest,
-            "v_reset": model.v_reset,
-            "v_th": model.v_th,
-            "tau_m": model.tau_m,
-            "tau_syn": model.tau_syn,
-        },
+        refractory="refractory_period",
+        namespace={"poisson_input_count": POISSON_INPUT_COUNT},
         name="neurons",
     )
-    neurons.v = model.v_rest
-    neurons.g = 0 * mV
-    if model.driven_refractory is not None:
-        periods = np.full(n, float(model.refractory))
-        periods[targets] = float(model.driven_refractory)
-        neurons.refractory_period = periods * second
-    if mode == "poisson_count":
-        driven = np.zeros(n)
-        driven[targets] = 1
-        neurons.driven = driven
-    return neurons
 
 
-def _recurrent_synapses(neurons, connectivity: scipy.sparse.csr_array, model: ModelParameters):
+def _recurrent_synapses(neurons, connectivity: scipy.sparse.csr_array) -> Synapses:
+    """The network's synapses: ``w`` is the connectivity weight, in units of
+    ``weight_per_synapse``; the (homogeneous) delay is set per run."""
     coo = connectivity.tocoo()
     synapses = Synapses(
         neurons,
         neurons,
-        "w : volt",
-        on_pre="g += w",
-        delay=model.delay,
+        "w : 1 (constant)\nweight_per_synapse : volt (shared, constant)",
+        on_pre="g += w * weight_per_synapse",
+        delay=0 * second,
         namespace={},
         name="recurrent",
     )
     synapses.connect(i=coo.row.astype(np.int32), j=coo.col.astype(np.int32))
-    synapses.w[:] = coo.data * model.weight_per_synapse
+    synapses.w[:] = coo.data
     return synapses
 
 
 def _drive(neurons, targets: np.ndarray, run: Run) -> list:
     """The Brian2 objects that deliver the run's Poisson input to ``targets``.
 
-    Only the axes of ``COMPILED_AXES[run.mode]`` are used here; the others are
+    Only what ``COMPILED_AXES[run.mode]`` names is used here; the rest are
     variables that :meth:`Simulation.set_values` sets.
     """
-    n, rate_hz = run.grid_point["n_sources"], run.grid_point["rate_hz"]
+    # PoissonInput's code, "v += weight * binomial count", on the driven mask
+    # (one runner, drawing in the order of the neurons as one PoissonInput does
+    # on its targets), or on each driven neuron (one runner each, in order).
+    count = f"v += drive_weight * poisson_input_count({_BINOMIAL_ARGUMENTS})"
     if run.mode == "poisson_input":
-        # One PoissonInput per stretch of consecutive targets: a single one when
-        # the targets are contiguous (``targets: all``).
-        return [
-            PoissonInput(
-                neurons[a : b + 1], "v", N=n, rate=rate_hz * Hz, weight="drive_weight", order=k
-            )
-            for k, (a, b) in enumerate(_stretches(targets))
-        ]
+        neurons.run_regularly(count, when="synapses", name="drive")
+        return []
     if run.mode == "per_neuron":
-        return [
-            PoissonInput(
-                neurons[i : i + 1], "v", N=n, rate=rate_hz * Hz, weight="drive_weight", order=k
-            )
-            for k, i in enumerate(targets)
-        ]
+        for k, i in enumerate(targets):
+            neurons[i : i + 1].run_regularly(count, when="synapses", order=k, name=f"drive_{k}")
+        return []
+    n = run.grid_point["n_sources"]
     if run.mode == "poisson_group":  # source k * n + s feeds target k only
         pre = np.arange(n * len(targets))
         return _poisson_sources(neurons, pre, np.repeat(targets, n))
     if run.mode == "shared_source":  # every source feeds every target
         pre = np.repeat(np.arange(n), len(targets))
         return _poisson_sources(neurons, pre, np.tile(targets, n))
-    if run.mode == "poisson_count":
-        # Each step, driven neurons get Poisson(n_sources rate dt) events at once:
-        # the sum of n_sources Poisson processes, drawn per neuron from a rate
-        # variable instead of PoissonInput's compiled-in binomial.
-        # (run_regularly adds its runner to the neurons' contained objects.)
-        neurons.run_regularly(
-            "v += drive_weight * poisson(driven * drive_rate * dt)", when="synapses", name="drive"
-        )
-        return []
     raise ValueError(f"Unknown input mode {run.mode!r}; expected one of {INPUT_MODES}.")
 
 
@@ -211,14 +249,6 @@ def _poisson_sources(neurons, pre: np.ndarray, post: np.ndarray) -> list:
     return [sources, synapses]
 
 
-def _stretches(targets: np.ndarray) -> list[tuple[int, int]]:
-    """Split sorted indices into inclusive (first, last) runs of consecutive values."""
-    breaks = np.flatnonzero(np.diff(targets) != 1)
-    firsts = np.r_[targets[0], targets[breaks + 1]]
-    lasts = np.r_[targets[breaks], targets[-1]]
-    return list(zip(firsts.tolist(), lasts.tolist(), strict=True))
-
-
 @dataclass
 class Simulation:
     """The Brian2 objects of one network structure, ready to run."""
@@ -227,11 +257,21 @@ class Simulation:
     spikes: SpikeMonitor
     state: StateMonitor | None
 
+    def run_values(self, run: Run) -> dict:
+        """``run``'s :meth:`~spikesweep.study.runs.Run.run_values` that these objects
+        have (a network without synapses has no synaptic ones)."""
+        values = run.run_values(len(self.network["neurons"]))
+        names = {obj.name for obj in self.network.objects}
+        return {key: value for key, value in values.items() if key.split(".")[0] in names}
+
     def set_values(self, run: Run) -> None:
-        """Set the run's :meth:`~spikesweep.study.runs.Run.run_values` (given in SI units)."""
-        for key, value in run.run_values().items():
+        """Set ``run``'s run values (given in SI units)."""
+        for key, value in self.run_values(run).items():
             owner, variable = key.split(".")
-            setattr(self.network[owner], f"{variable}_", value)  # "v_": without units
+            if variable == "_pre_delay":
+                self.network[owner].delay = value * second
+            else:
+                setattr(self.network[owner], f"{variable}_", value)  # "v_": without units
 
 
 def _target_indices(run: Run, n_neurons: int) -> np.ndarray:
@@ -248,23 +288,19 @@ def _target_indices(run: Run, n_neurons: int) -> np.ndarray:
 
 
 def create_simulation(
-    connectivity: scipy.sparse.csr_array,
-    model: ModelParameters,
-    run: Run,
-    record_state: bool = False,
+    connectivity: scipy.sparse.csr_array, run: Run, record_state: bool = False
 ) -> Simulation:
     """Create the Brian2 objects of ``run``'s structure (run values not yet set).
 
-    The structure is the network, the input mode, the driven neurons and the
-    drive axes that the mode compiles in (``COMPILED_AXES``).
+    The structure is the network, the input mode and what the mode compiles
+    in (:data:`~spikesweep.study.axes.COMPILED_AXES`).
     """
     n = connectivity.shape[0]
-    targets = _target_indices(run, n)
-    neurons = _neurons(n, model, run.mode, targets)
+    neurons = _neurons(n, run.mode)
     spikes = SpikeMonitor(neurons, name="spikes")
-    objects = [neurons, spikes, *_drive(neurons, targets, run)]
+    objects = [neurons, spikes, *_drive(neurons, _target_indices(run, n), run)]
     if connectivity.nnz:
-        objects.append(_recurrent_synapses(neurons, connectivity, model))
+        objects.append(_recurrent_synapses(neurons, connectivity))
     state = StateMonitor(neurons, ["v", "g"], record=True, name="state") if record_state else None
     if state is not None:
         objects.append(state)

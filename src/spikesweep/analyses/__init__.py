@@ -131,7 +131,7 @@ def _needs_compared_modes(study: Study) -> str | None:
 
 def _needs_suprathreshold_points(study: Study) -> str | None:
     for run in study.runs:
-        gap_mV = run.model["v_th_mV"] - run.model["v_reset_mV"]
+        gap_mV = run.grid_point["v_th_mV"] - run.grid_point["v_reset_mV"]
         if run.mode in INDEPENDENT_INPUT_MODES and run.grid_point["weight_mV"] >= gap_mV:
             return None
     return "needs a point whose weight_mV reaches v_th_mV - v_reset_mV (one event fires a neuron)"
@@ -186,7 +186,7 @@ ANALYSES = {
             label="Q1.3",
             question="What is the purpose of `N`?",
             inputs=("rates", "driven"),
-            parameters={"model": "model", "dt_ms": "dt_ms", **_ALPHA},
+            parameters={"dt_ms": "dt_ms", **_ALPHA},
             figure="input_scaling",
             category="Q1.3 what N does",
             applies=_needs_suprathreshold_points,
@@ -197,7 +197,6 @@ ANALYSES = {
             question="Do upstream spikes raise the downstream neurons' potential?",
             inputs=("state_runs", "networks"),
             parameters={
-                "delay_ms": "model/delay_ms",
                 "window_ms": "analysis/response_window_ms",
                 **_ALPHA,
             },

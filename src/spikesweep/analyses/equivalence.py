@@ -169,7 +169,8 @@ def answer(s: dict) -> list[str]:
     ]
     for row in s["points"]:
         lines.append(
-            f"| {point_label(row)} | {row['mode']} | {fixed(row['mode_mean_hz'], '.1f')} "
+            f"| {point_label(row, s['points'])} | {row['mode']} "
+            f"| {fixed(row['mode_mean_hz'], '.1f')} "
             f"| {fixed(row['reference_mean_hz'], '.1f')} | {fixed(row['difference_hz'], '+.2f')} "
             f"[{fixed(row['ci_low_hz'], '+.2f')}, {fixed(row['ci_high_hz'], '+.2f')}] "
             f"| {number(row['p_adjusted'])} | {row['verdict']} |"

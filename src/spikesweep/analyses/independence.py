@@ -318,7 +318,7 @@ def answer(s: dict) -> list[str]:
     ]
     for row in s["points"]:
         lines.append(
-            f"| {point_label(row)} | {row['mode']} | {number(row['mean_r'])} "
+            f"| {point_label(row, s['points'])} | {row['mode']} | {number(row['mean_r'])} "
             f"| {fixed(row['coincidences'], '.0f')} "
             f"({fixed(row['expected_coincidences'], '.1f')}) "
             f"| {number(row['p_adjusted'])} | {row['verdict']} |"

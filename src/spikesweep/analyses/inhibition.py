@@ -143,7 +143,7 @@ def answer(s: dict) -> list[str]:
     for row in s["points"]:
         if row["inhibitory_input"]:
             lines.append(
-                f"| {point_label(row)} | {row['mode']} | {row['neuron']} "
+                f"| {point_label(row, s['points'])} | {row['mode']} | {row['neuron']} "
                 f"| {fixed(row['intact_hz'], '.1f')} | {fixed(row['lesioned_hz'], '.1f')} "
                 f"| {fixed(row['difference_hz'], '+.2f')} [{fixed(row['ci95_low_hz'], '+.2f')}, "
                 f"{fixed(row['ci95_high_hz'], '+.2f')}] | {row['seeds']} "

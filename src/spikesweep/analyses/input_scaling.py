@@ -33,7 +33,6 @@ def input_scaling(
     rates: xr.DataTree,
     driven: dict,
     *,
-    model: dict,
     dt_ms: float,
     alpha: float,
     tolerance: float = 0.05,
@@ -46,8 +45,6 @@ def input_scaling(
         The study's ``rates.nc``.
     driven : dict of str to ndarray of bool
         Driven neurons of each network.
-    model : dict
-        The config's ``model`` section (``*_mV``, ``*_ms``).
     dt_ms : float
         Simulation time step (ms).
     alpha : float
@@ -55,7 +52,6 @@ def input_scaling(
     tolerance : float, optional
         Largest relative error still called agreement (default 0.05).
     """
-    threshold_gap_mV = model["v_th_mV"] - model["v_reset_mV"]
     rows = []
     for network, mode, point, rate in driven_rates(rates, driven):
         values = rate.values.ravel()
@@ -71,13 +67,15 @@ def input_scaling(
             "samples": int(values.size),
             "n_driven": int(rate.sizes["neuron"]),
         }
-        if point["weight_mV"] >= threshold_gap_mV:
+        # The point's own model: one event fires a neuron at reset, which is
+        # then refractory for the driven neurons' period.
+        if point["weight_mV"] >= point["v_th_mV"] - point["v_reset_mV"]:
             predicted = (
                 suprathreshold_rate(
                     point["rate_hz"] * Hz,
                     int(point["n_sources"]),
                     dt_ms * ms,
-                    model["refractory_ms"] * ms,
+                    point["driven_refractory_ms"] * ms,
                 )
                 / Hz
             )
@@ -151,7 +149,8 @@ def answer(s: dict) -> list[str]:
     ]
     for row in s["points"]:
         lines.append(
-            f"| {point_label(row)} | {row['mode']} | {fixed(row['input_rate_hz'], '.0f')} "
+            f"| {point_label(row, s['points'])} | {row['mode']} "
+            f"| {fixed(row['input_rate_hz'], '.0f')} "
             f"| {fixed(row['mean_rate_hz'], '.1f')} +- {fixed(row['sem_hz'], '.1f')} "
             f"| {number(row.get('predicted_hz'), 4)} | {number(row.get('relative_error'))} |"
         )

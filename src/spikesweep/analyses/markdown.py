@@ -1,5 +1,7 @@
 """Numbers and grid points as the analyses' answers write them in Markdown."""
 
+from spikesweep.study.axes import MODEL_AXES
+
 __all__ = ["fixed", "number", "outcome", "point_label"]
 
 
@@ -24,9 +26,11 @@ def outcome(control: dict) -> str:
     return "passed" if control["passed"] else "FAILED"
 
 
-def point_label(row: dict) -> str:
-    """A table row's network and grid point: ``forum3, 150 Hz x N=1, 68.8 mV``."""
+def point_label(row: dict, rows: list[dict] = ()) -> str:
+    """A table row's network and grid point: ``forum3, 150 Hz x N=1, 68.8 mV``, with
+    each model axis that takes more than one value among ``rows`` (``tau_m_ms=10``)."""
+    varying = [axis.name for axis in MODEL_AXES if len({r.get(axis.name) for r in rows}) > 1]
     return (
         f"{row['network']}, {number(row['rate_hz'])} Hz x N={int(row['n_sources'])}, "
         f"{number(row['weight_mV'])} mV"
-    )
+    ) + "".join(f", {name}={number(row[name])}" for name in varying)

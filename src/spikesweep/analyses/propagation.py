@@ -89,7 +89,6 @@ def propagation(
     state_runs: list[tuple[dict, SpikeTrains]],
     networks: dict,
     *,
-    delay_ms: float,
     window_ms: float,
     alpha: float,
 ) -> AnalysisResult:
@@ -98,18 +97,19 @@ def propagation(
     Parameters
     ----------
     state_runs : list of (dict, SpikeTrains)
-        Coordinates and trains of runs that recorded ``v`` and ``g`` (mV).
+        Coordinates (the synaptic delay ``delay_ms`` among them) and trains of
+        runs that recorded ``v`` and ``g`` (mV).
     networks : dict of str to csr_array
         Connectivity ``[pre, post]`` of each network.
-    delay_ms, window_ms : float
-        Synaptic delay and response window (ms).
+    window_ms : float
+        Response window after the delay (ms).
     alpha : float
         False-discovery rate across tests.
     """
     pooled: dict[tuple, dict] = {}
     for coords, run in state_runs:
         dt_s = run.dt_s
-        delay = round(delay_ms / 1000 / dt_s)
+        delay = round(coords["delay_ms"] / 1000 / dt_s)
         window = max(1, round(window_ms / 1000 / dt_s))
         network = coords["network"]
         weights = networks[network].tocoo()
@@ -273,7 +273,8 @@ def answer(s: dict) -> list[str]:
     for row in s["points"]:
         if row["kind"] == "connected":
             lines.append(
-                f"| {point_label(row)} | {row['mode']} | {row['pre']} -> {row['post']} "
+                f"| {point_label(row, s['points'])} | {row['mode']} "
+                f"| {row['pre']} -> {row['post']} "
                 f"| {number(row['synapse_weight'])} | {fixed(row['response_mV'], '+.3f')} "
                 f"+- {fixed(row['sem_mV'], '.3f')} | {fixed(row['v_response_mV'], '+.3f')} "
                 f"+- {fixed(row['v_sem_mV'], '.3f')} | {fixed(row['rate_change_hz'], '+.1f')} "

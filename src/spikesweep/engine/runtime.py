@@ -1,4 +1,4 @@
-"""Brian2's runtime targets (cython, numpy): a run simulated in the calling process."""
+"""Brian2's runtime (Cython): a run simulated in the calling process."""
 
 import logging
 import resource
@@ -6,10 +6,11 @@ import time
 
 import brian2
 import scipy.sparse
-from brian2 import check_units, ms, second
+from brian2 import ms, second
 
 from spikesweep.engine import RunCost
-from spikesweep.model import ModelParameters, create_simulation
+from spikesweep.engine.standalone import COMPILE_FLAGS
+from spikesweep.model import create_simulation
 from spikesweep.spikes import STATE_VARIABLES, SpikeTrains
 from spikesweep.study.runs import Run
 
@@ -29,72 +30,53 @@ def _progress(label: str):
     return report
 
 
-@check_units(duration=second, dt=second, record_state=bool)
-def simulate(
-    connectivity: scipy.sparse.csr_array,
-    model: ModelParameters,
-    run: Run,
-    duration,
-    dt,
-    codegen_target: str = "cython",
-    record_state: bool = False,
-) -> SpikeTrains:
-    """Simulate one run with Brian2's runtime and return its spike trains.
+def simulate(connectivity: scipy.sparse.csr_array, run: Run) -> SpikeTrains:
+    """Simulate one run with Brian2's runtime (its ``codegen_target``) and return its
+    spike trains.
 
     Parameters
     ----------
     connectivity : csr_array, shape (n, n)
-        Weights ``[pre, post]`` in multiples of ``model.weight_per_synapse``.
-    model : ModelParameters
-        Neuron and synapse parameters.
+        Weights ``[pre, post]`` in multiples of the run's ``weight_per_synapse_mV``.
     run : Run
-        Input mode, grid point, seed and driven neurons.
-    duration, dt : Quantity
-        Simulated time and time step.
-    codegen_target : {"cython", "numpy"}, optional
-        Brian2 runtime code-generation target (default ``"cython"``); see
-        :mod:`spikesweep.engine.standalone` for ``cpp_standalone``.
-    record_state : bool, optional
-        Record ``v`` and ``g`` of every neuron at every step (default False;
-        n_neurons x n_steps x 8 bytes: for small networks only).
+        Its network's input mode, grid point, seed, driven neurons, duration,
+        time step and whether ``v`` and ``g`` are recorded (n_neurons x n_steps
+        x 8 bytes: for small networks only).
 
     Returns
     -------
     trains : SpikeTrains
         All spikes, sorted by neuron then time.
     """
-    brian2.prefs.codegen.target = codegen_target
-    brian2.defaultclock.dt = dt
+    brian2.prefs.codegen.target = run.codegen_target
+    brian2.prefs.codegen.cpp.extra_compile_args_gcc = COMPILE_FLAGS
+    brian2.defaultclock.dt = run.dt_ms * ms
     brian2.seed(run.seed)
-    simulation = create_simulation(connectivity, model, run, record_state)
+    simulation = create_simulation(connectivity, run, run.record_state)
     simulation.set_values(run)
     simulation.network.run(
-        duration, namespace={}, report=_progress(run.label), report_period=10 * second
+        run.duration_ms * ms,
+        namespace={},
+        report=_progress(run.label),
+        report_period=10 * second,
     )
     state = (
         {name: getattr(simulation.state, f"{name}_") for name in STATE_VARIABLES}
-        if record_state
+        if run.record_state
         else None
     )
     spikes = simulation.spikes
+    n_steps = round(run.duration_ms / run.dt_ms)
     return SpikeTrains.from_monitor(
-        spikes.i, spikes.t_, connectivity.shape[0], float(dt), round(float(duration / dt)), state
+        spikes.i, spikes.t_, connectivity.shape[0], run.dt_ms * 1e-3, n_steps, state
     )
 
 
 def run_in_process(connectivity: scipy.sparse.csr_array, run: Run) -> tuple[SpikeTrains, RunCost]:
-    """Simulate ``run`` with its settings in this process: a :data:`~spikesweep.engine.Runner`
-    once ``connectivity`` is bound."""
+    """Simulate ``run`` in this process: a :data:`~spikesweep.engine.Runner` once
+    ``connectivity`` is bound."""
     started = time.perf_counter()
-    trains = simulate(
-        connectivity,
-        ModelParameters.from_config(run.model),
-        run,
-        duration=run.duration_ms * ms,
-        dt=run.dt_ms * ms,
-        codegen_target=run.codegen_target,
-        record_state=run.record_state,
-    )
+    trains = simulate(connectivity, run)
     # The batch process's peak so far: Brian2's runtime shares the process.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # Brian2 keeps its run loop's time there (its own benchmarks read it).

@@ -1,16 +1,19 @@
 """Compile once, run many: Brian2's cpp_standalone device as the simulation engine.
 
-A *structure* (:meth:`~spikesweep.study.runs.Run.structure`) is everything
-Brian2 compiles into a program: the network, the model, duration and time
-step, the driven neurons, whether state is recorded, the input mode and the
-grid axes the mode compiles in (:data:`~spikesweep.study.axes.COMPILED_AXES`).
+A *structure* (:meth:`~spikesweep.study.runs.Run.structure`) is what Brian2
+compiles into a program: the network, duration and time step, whether state
+is recorded, the input mode and what the mode compiles in
+(:data:`~spikesweep.study.axes.COMPILED_AXES`; nothing for ``poisson_input``).
 :func:`compile_program` generates and compiles a structure's program once;
 :func:`run_program` runs it for one run, passing the run's
 :meth:`~spikesweep.study.runs.Run.run_values` on the command line
-(``name=value`` in SI units, as ``device.run(run_args=...)`` does) and its
-seed in the environment variable :data:`SEED_VARIABLE`, read by code inserted
-before the simulation. A run's spikes therefore depend on its structure,
-values and seed only: not on which job or batch runs it.
+(``name=value`` in SI units, or ``name=file`` for one value per neuron, as
+``device.run(run_args=...)`` does) and its seed in the environment variable
+:data:`SEED_VARIABLE`, read by code inserted before the simulation. The
+program applies the values before anything is prepared for the run (the
+synaptic queue takes its delay then), so every one of them may change from
+run to run. A run's spikes therefore depend on its structure, values and seed
+only: not on which job or batch runs it.
 
 Each run writes Brian2's result files into its own scratch folder (in
 ``$TMPDIR``), which is deleted as soon as the spikes are read. Without recorded
@@ -46,9 +49,12 @@ logger = logging.getLogger(__name__)
 #: Environment variable that carries a run's seed into the compiled program.
 SEED_VARIABLE = "SPIKESWEEP_SEED"
 
-#: Brian2's default GCC flags without ``-march=native``: a program is built once
-#: and may run on any node of a cluster.
-COMPILE_FLAGS = ["-w", "-O3", "-ffast-math", "-fno-finite-math-only", "-std=c++17"]
+#: GCC flags of compiled programs and Cython code: Brian2's defaults without
+#: ``-march=native`` (a program is built once and may run on any node of a
+#: cluster) and without ``-ffast-math``, whose reassociation moves the last bit
+#: of ``v`` between two programs of the same model (``-fno-math-errno``, which
+#: changes no value, is what remains of it).
+COMPILE_FLAGS = ["-w", "-O3", "-fno-math-errno", "-std=c++17"]
 
 #: File in a build folder naming the result files a run's spikes are read from.
 MANIFEST = "spikesweep-build.json"
@@ -131,7 +137,7 @@ def compile_program(
     """
     import brian2
 
-    from spikesweep.model import ModelParameters, create_simulation
+    from spikesweep.model import create_simulation
 
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
@@ -146,10 +152,10 @@ def compile_program(
             make_args.append("CXX=" + shlex.quote("ccache g++"))  # Brian2 runs make in a shell
         brian2.prefs.devices.cpp_standalone.extra_make_args_unix = make_args
         brian2.defaultclock.dt = run.dt_ms * brian2.ms
-        simulation = create_simulation(
-            connectivity, ModelParameters.from_config(run.model), run, run.record_state
-        )
+        simulation = create_simulation(connectivity, run, run.record_state)
         simulation.set_values(run)
+        # The command line's values, applied before the run prepares anything.
+        brian2.device.apply_run_args()
         brian2.device.insert_code("main", _SEED_CODE)
         if simulation.state is None:
             spikes = simulation.spikes.variables
@@ -174,7 +180,7 @@ def compile_program(
         manifest = {
             "build": run.structure(),
             "n_neurons": connectivity.shape[0],
-            "run_values": sorted(run.run_values()),
+            "run_values": sorted(simulation.run_values(run)),
             "files": {
                 name: brian2.device.get_array_filename(owner.variables[variable])
                 for name, (owner, variable) in monitors.items()
@@ -194,6 +200,17 @@ def _peak_rss_mb(results: Path) -> float:
     return float(peak.read_text().split()[0]) / 1024 if peak.is_file() else float("nan")
 
 
+def _argument(value, path: Path) -> str:
+    """A run value as the program's command line takes it: a number, or the path of
+    a file of one value per neuron (written to ``path``; booleans as bytes)."""
+    if isinstance(value, np.ndarray):
+        value.astype(np.int8 if value.dtype == bool else np.float64).tofile(path)
+        return str(path)
+    if isinstance(value, bool | int):
+        return str(int(value))
+    return repr(float(value))
+
+
 def run_program(directory: str | Path, run: Run) -> tuple[SpikeTrains, RunCost]:
     """Run one run with the program of its structure, compiled in ``directory``.
 
@@ -204,15 +221,18 @@ def run_program(directory: str | Path, run: Run) -> tuple[SpikeTrains, RunCost]:
     manifest = json.loads((directory / MANIFEST).read_text())
     if manifest["build"] != run.structure():
         raise ValueError(f"{directory} was compiled for another structure than {run.coords}.")
-    values = run.run_values()
-    if sorted(values) != manifest["run_values"]:
-        raise ValueError(f"{directory} takes {manifest['run_values']}, not {sorted(values)}.")
-    arguments = [f"{name}={value!r}" for name, value in values.items()]
-    env = {**os.environ, SEED_VARIABLE: str(run.seed)}
     n_neurons, dt_s = manifest["n_neurons"], run.dt_ms / 1000
+    values = run.run_values(n_neurons)
+    missing = sorted(set(manifest["run_values"]) - set(values))
+    if missing:
+        raise ValueError(f"{directory} takes {missing}, which run {run.label} does not give.")
+    env = {**os.environ, SEED_VARIABLE: str(run.seed)}
     files = manifest["files"]
     with tempfile.TemporaryDirectory(prefix="spikesweep-run-") as scratch:
         results = Path(scratch)
+        arguments = [
+            f"{name}={_argument(values[name], results / name)}" for name in manifest["run_values"]
+        ]
         started = time.perf_counter()
         process = subprocess.run(
             [str(directory / "main"), "--results_dir", f"{results}/", *arguments],
@@ -221,7 +241,8 @@ def run_program(directory: str | Path, run: Run) -> tuple[SpikeTrains, RunCost]:
             capture_output=True,
             text=True,
         )
-        if process.returncode != 0:
+        # Brian2's programs report a value file they cannot read, and go on.
+        if process.returncode != 0 or "Error reading" in process.stderr:
             raise RuntimeError(
                 f"{directory / 'main'} {' '.join(arguments)} failed with exit status "
                 f"{process.returncode}:\n{(process.stdout + process.stderr)[-2000:]}"

@@ -3,7 +3,9 @@
 :data:`GRID_AXES` is the one definition of the swept axes: the config keys of
 ``grid`` and ``points``, the run paths, the Snakemake wildcards, the
 coordinates of spike datasets and the dimensions of ``rates.nc`` are all read
-from it, so that adding an axis is one entry here.
+from it, so that adding an axis is one entry here. The drive axes
+(:data:`DRIVE_AXES`) must be given by every point; the model axes
+(:data:`MODEL_AXES`) default to the study's ``model`` section.
 """
 
 import re
@@ -14,10 +16,12 @@ import numpy as np
 __all__ = [
     "AXIS_NAMES",
     "COMPILED_AXES",
+    "DRIVE_AXES",
     "GRID_AXES",
     "INDEPENDENT_INPUT_MODES",
     "INPUT_MODES",
     "LESIONED_SUFFIX",
+    "MODEL_AXES",
     "NAME_PATTERN",
     "RUN_COORDS",
     "Axis",
@@ -26,21 +30,21 @@ __all__ = [
 ]
 
 #: The input modes, in their canonical order (see :mod:`spikesweep.model`).
-INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group", "shared_source", "poisson_count")
+INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group", "shared_source")
 
 #: Modes whose inputs are independent across neurons by construction (all but
 #: ``shared_source``, whose identical input is the independence analysis' positive control).
-INDEPENDENT_INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group", "poisson_count")
+INDEPENDENT_INPUT_MODES = ("poisson_input", "per_neuron", "poisson_group")
 
-#: Grid axes that each input mode compiles into Brian2's generated code (a new
-#: program per value with cpp_standalone); the other axes and the seed are set
-#: per run.
+#: What each input mode compiles into its program (a new program per value with
+#: cpp_standalone): grid axes, and ``targets`` where the driven neurons are
+#: Brian2 objects of their own. Every other axis, the driven set of
+#: ``poisson_input`` and the seed are set per run.
 COMPILED_AXES = {
-    "poisson_input": ("rate_hz", "n_sources"),
-    "per_neuron": ("rate_hz", "n_sources"),
-    "poisson_group": ("n_sources",),
-    "shared_source": ("n_sources",),
-    "poisson_count": (),
+    "poisson_input": (),
+    "per_neuron": ("targets",),
+    "poisson_group": ("n_sources", "targets"),
+    "shared_source": ("n_sources", "targets"),
 }
 
 #: Suffix of the lesion-control twin of a network (negative weights removed).
@@ -90,12 +94,26 @@ class Axis:
         return format_value(value) if self.dtype is float else str(int(value))
 
 
-#: The swept axes of a run, in the order of run paths and dataset dimensions.
-GRID_AXES = (
+#: The drive: what every grid point gives.
+DRIVE_AXES = (
     Axis("rate_hz", float, "rate of each Poisson source", "Hz"),
     Axis("n_sources", int, "Poisson sources per driven neuron (PoissonInput N)"),
     Axis("weight_mV", float, "jump in v per input event", "mV"),
 )
+#: The model's parameters (Shiu et al. 2023 by default): a point may sweep them.
+MODEL_AXES = (
+    Axis("v_rest_mV", float, "resting potential", "mV"),
+    Axis("v_reset_mV", float, "reset potential", "mV"),
+    Axis("v_th_mV", float, "firing threshold", "mV"),
+    Axis("tau_m_ms", float, "membrane time constant", "ms"),
+    Axis("tau_syn_ms", float, "synaptic time constant", "ms"),
+    Axis("refractory_ms", float, "refractory period", "ms"),
+    Axis("driven_refractory_ms", float, "refractory period of the driven neurons", "ms"),
+    Axis("delay_ms", float, "synaptic delay", "ms"),
+    Axis("weight_per_synapse_mV", float, "jump in g per unit of connectivity weight", "mV"),
+)
+#: The swept axes of a run, in the order of run paths and dataset dimensions.
+GRID_AXES = DRIVE_AXES + MODEL_AXES
 AXIS_NAMES = tuple(axis.name for axis in GRID_AXES)
 #: What identifies a run: its network, input mode, grid point and seed.
 RUN_COORDS = ("network", "mode", *AXIS_NAMES, "seed")

@@ -17,7 +17,7 @@ import numpy as np
 
 from spikesweep.errors import ConfigError, NetworkError
 from spikesweep.networks import connectivity, flywire
-from spikesweep.study.axes import AXIS_NAMES, GRID_AXES, LESIONED_SUFFIX, NAME_PATTERN
+from spikesweep.study.axes import GRID_AXES, LESIONED_SUFFIX, NAME_PATTERN
 from spikesweep.study.runs import Run
 
 __all__ = ["EXECUTION_KEYS", "Study", "load_study", "results_config"]
@@ -110,26 +110,33 @@ def _check_network(name: str, source: dict, config_dir: Path) -> None:
             raise ConfigError(f"'{key}.file': no such file {str(path)!r}.")
 
 
-def _sweep_points(name: str, sweep: dict) -> list[tuple]:
-    """The grid points of a sweep: tuples of the values of each grid axis."""
+def _sweep_points(name: str, sweep: dict, model: dict) -> list[tuple]:
+    """The grid points of a sweep: tuples of the values of each grid axis.
+
+    Model axes that the sweep does not give take their value from ``model``;
+    ``driven_refractory_ms``, absent there too, is the point's ``refractory_ms``.
+    """
     key = f"sweeps.{name}"
     if ("points" in sweep) == ("grid" in sweep):
         raise ConfigError(f"'{key}' must have exactly one of 'points' or 'grid'.")
     if "grid" in sweep:
         grid = sweep["grid"]
-        for axis in AXIS_NAMES:
-            values = grid[axis]
+        for axis, values in grid.items():
             if len(set(values)) != len(values):
                 raise ConfigError(f"'{key}.grid.{axis}' has duplicate values: {values}.")
-        points = list(itertools.product(*(grid[axis] for axis in AXIS_NAMES)))
+        points = [
+            dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())
+        ]
     else:
-        points = [tuple(point[axis] for axis in AXIS_NAMES) for point in sweep["points"]]
-        if len(set(points)) != len(points):
-            raise ConfigError(f"'{key}.points' lists the same point twice.")
-    return [
-        tuple(axis.dtype(value) for axis, value in zip(GRID_AXES, point, strict=True))
-        for point in points
-    ]
+        points = sweep["points"]
+    completed = []
+    for point in points:
+        values = {**model, **point}
+        values.setdefault("driven_refractory_ms", values["refractory_ms"])
+        completed.append(tuple(axis.dtype(values[axis.name]) for axis in GRID_AXES))
+    if len(set(completed)) != len(completed):
+        raise ConfigError(f"'{key}.points' lists the same point twice.")
+    return completed
 
 
 def _lesioned_sweeps(config: dict) -> set[str]:
@@ -268,7 +275,7 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
         if len(set(seeds)) != len(seeds):
             raise ConfigError(f"seeds of sweep {sweep_name!r} list a seed twice: {seeds}.")
         for network, mode, point, seed in itertools.product(
-            sweep["networks"], sweep["modes"], _sweep_points(sweep_name, sweep), seeds
+            sweep["networks"], sweep["modes"], _sweep_points(sweep_name, sweep, model), seeds
         ):
             twins = [network + LESIONED_SUFFIX] if sweep_name in lesioned_sweeps else []
             for simulated in [network, *twins]:
@@ -281,7 +288,6 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
                     duration_ms=float(config["duration_ms"]),
                     dt_ms=float(config["dt_ms"]),
                     codegen_target=config["codegen_target"],
-                    model=model,
                     source=networks[simulated],
                     record_state=simulated in state_networks,
                 )

@@ -4,15 +4,59 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from spikesweep.study.axes import AXIS_NAMES, COMPILED_AXES, GRID_AXES
 
-__all__ = ["Run", "config_hash"]
+__all__ = ["Run", "binomial_values", "config_hash"]
 
 
 def config_hash(config: dict) -> str:
     """SHA-256 of the canonical JSON of ``config`` (sorted keys, no spaces)."""
     canonical = json.dumps(config, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _literal(value: float) -> float:
+    """``value`` as Brian2 writes it into generated code (``%.15f``), read back."""
+    return float(f"{value:.15f}")
+
+
+def binomial_values(n: int, p: float) -> dict:
+    """The constants that Brian2's ``BinomialFunction(n, p)`` compiles into its C++ code.
+
+    Brian2 samples ``B(n, p)`` by inversion (NumPy's ``rk_binomial_inversion``,
+    on ``1 - p`` when ``p > 0.5``), or, when ``n p > 5`` and ``n (1 - p) > 5``,
+    by the normal approximation ``randn() * scale + loc`` rounded to float32.
+    It computes the constants in Python and writes each with 15 decimals into
+    the code; here they are computed the same way and rounded the same way, so
+    that :data:`spikesweep.model` draws, from run-time values, exactly the
+    counts of Brian2's compiled ones. (Brian2's Cython code uses ``p`` where
+    its C++ uses ``1 - p`` when ``p > 0.5``; both here follow the C++.)
+
+    Returns
+    -------
+    dict
+        ``n``, ``normal``, then ``loc``, ``scale`` (normal) or ``p``, ``q``,
+        ``qn``, ``bound``, ``reverse`` (inversion); the others 0.
+    """
+    values = dict.fromkeys(("loc", "scale", "p", "q", "qn", "bound"), 0.0)
+    values.update(n=int(n), normal=bool(n * p > 5 and n * (1 - p) > 5), reverse=False)
+    if values["normal"]:
+        values["loc"] = _literal(n * p)
+        values["scale"] = _literal(np.sqrt(n * p * (1 - p)))
+        return values
+    reverse = p > 0.5
+    p_drawn = 1.0 - p if reverse else p
+    q = 1.0 - p_drawn
+    values.update(
+        p=_literal(p_drawn),
+        q=_literal(q),
+        qn=_literal(np.exp(n * np.log(q))),
+        bound=_literal(min(n, n * p_drawn + 10.0 * np.sqrt(n * p_drawn * q + 1))),
+        reverse=bool(reverse),
+    )
+    return values
 
 
 @dataclass(frozen=True, order=True)
@@ -38,8 +82,6 @@ class Run:
         Simulated time and time step.
     codegen_target : str
         Brian2's code-generation target.
-    model : dict
-        The config's ``model`` section (``*_mV``, ``*_ms`` keys).
     source : dict
         The network's config source.
     record_state : bool
@@ -54,7 +96,6 @@ class Run:
     duration_ms: float = field(default=1000.0, compare=False)
     dt_ms: float = field(default=0.1, compare=False)
     codegen_target: str = field(default="cpp_standalone", compare=False)
-    model: dict = field(default_factory=dict, compare=False, repr=False)
     source: dict = field(default_factory=dict, compare=False, repr=False)
     record_state: bool = field(default=False, compare=False)
 
@@ -83,21 +124,41 @@ class Run:
             "seed": str(self.seed),
         }
 
-    def run_values(self) -> dict[str, float]:
-        """The grid values set per run, not compiled in (SI units: V, Hz).
+    def run_values(self, n_neurons: int) -> dict:
+        """The values a compiled program takes per run (SI units: V, s, Hz).
 
         Keys are ``"object.variable"`` names of the Brian2 objects that
         :func:`spikesweep.model.create_simulation` creates (as cpp_standalone's
-        ``run_args`` take them). With the seed, they are all that distinguishes
-        the runs of one structure: the axes of ``COMPILED_AXES[mode]`` are
-        compiled in.
+        ``run_args`` take them); values are numbers, or arrays of one value per
+        neuron. With the seed, they are all that distinguishes the runs of one
+        structure.
         """
         point = self.grid_point
-        values = {"neurons.drive_weight": point["weight_mV"] * 1e-3}
-        if self.mode in ("poisson_group", "shared_source"):
+        driven = np.zeros(n_neurons, dtype=bool)
+        driven[slice(None) if self.targets is None else list(self.targets)] = True
+        refractory_s = np.where(
+            driven, point["driven_refractory_ms"] * 1e-3, point["refractory_ms"] * 1e-3
+        )
+        values = {
+            "neurons.v": point["v_rest_mV"] * 1e-3,  # the initial potential
+            **{
+                f"neurons.{name}": point[f"{name}_mV"] * 1e-3
+                for name in ("v_rest", "v_reset", "v_th")
+            },
+            **{f"neurons.{name}": point[f"{name}_ms"] * 1e-3 for name in ("tau_m", "tau_syn")},
+            "neurons.refractory_period": refractory_s,
+            "neurons.driven": driven,
+            "neurons.drive_weight": point["weight_mV"] * 1e-3,
+            "recurrent.weight_per_synapse": point["weight_per_synapse_mV"] * 1e-3,
+            "recurrent._pre_delay": point["delay_ms"] * 1e-3,
+        }
+        if self.mode in ("poisson_input", "per_neuron"):
+            # p as Brian2 computes it: rate * dt, with dt = dt_ms * ms
+            p = point["rate_hz"] * (self.dt_ms * 1e-3)
+            binomial = binomial_values(point["n_sources"], p)
+            values.update({f"neurons.drive_{key}": value for key, value in binomial.items()})
+        else:
             values["sources.rates"] = point["rate_hz"]
-        if self.mode == "poisson_count":
-            values["neurons.drive_rate"] = point["n_sources"] * point["rate_hz"]
         return values
 
     def to_json(self) -> dict:
@@ -106,7 +167,6 @@ class Run:
             "duration_ms": self.duration_ms,
             "dt_ms": self.dt_ms,
             "codegen_target": self.codegen_target,
-            "model": self.model,
             "network": {"name": self.network, "source": self.source},
             "point": self.coords,
             "targets": "all" if self.targets is None else list(self.targets),
@@ -127,7 +187,6 @@ class Run:
             duration_ms=config["duration_ms"],
             dt_ms=config["dt_ms"],
             codegen_target=config["codegen_target"],
-            model=config["model"],
             source=config["network"]["source"],
             record_state=config["record_state"],
         )
@@ -135,15 +194,19 @@ class Run:
     def structure(self) -> dict:
         """The part of :meth:`to_json` that is compiled into a program.
 
-        Everything but the seed and the grid axes the mode sets per run: runs
-        with the same structure share one cpp_standalone program.
+        The network, duration, time step, recorded state and input mode, and
+        what the mode compiles in (:data:`~spikesweep.study.axes.COMPILED_AXES`):
+        runs with the same structure share one cpp_standalone program.
         """
-        point = self.grid_point
-        compiled = {axis: point[axis] for axis in COMPILED_AXES[self.mode]}
-        return {
+        compiled = COMPILED_AXES[self.mode]
+        point = {axis: value for axis, value in self.grid_point.items() if axis in compiled}
+        structure = {
             **self.to_json(),
-            "point": {"network": self.network, "mode": self.mode, **compiled},
+            "point": {"network": self.network, "mode": self.mode, **point},
         }
+        if "targets" not in compiled:
+            del structure["targets"]
+        return structure
 
     @property
     def structure_id(self) -> str:

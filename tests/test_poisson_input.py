@@ -1,0 +1,137 @@
+"""One compiled program for every drive and model: spike for spike Brian2's own.
+
+spikesweep sets ``PoissonInput``'s rate and ``N``, the driven neurons and the
+model's parameters per run; Brian2 compiles them in. Each test runs
+spikesweep's model and the forum's formulation of the same run
+(:mod:`forum_model`: constants, ``PoissonInput(N, rate)``, weights in volts)
+with the same seed and requires identical spike trains, in both regimes of
+Brian2's binomial (the exact inversion, and the normal approximation when
+``N p > 5`` and ``N (1 - p) > 5``), and on Cython every neuron's final
+potential to the last bit (a count rounded otherwise than Brian2's, which
+moves no spike in 300 ms, moves those bits).
+"""
+
+import concurrent.futures
+import multiprocessing
+
+import brian2
+import numpy as np
+import pytest
+from conftest import FORUM3, run_at
+from forum_model import reference_spikes
+
+from spikesweep.engine.standalone import COMPILE_FLAGS, compile_program, run_program
+from spikesweep.model import create_simulation
+from spikesweep.networks.connectivity import network_from_source, random_connectivity
+from spikesweep.study.runs import binomial_values
+
+DT_S = 1e-4
+#: (rate_hz, n_sources, weight_mV): p = rate dt; regimes by N p and N (1 - p).
+EXACT = (150.0, 20, 0.115)  # N p = 0.3
+FORUM = (150.0, 1, 68.75)  # every event fires the neuron
+NORMAL = (800.0, 100, 0.03)  # N p = 8, N (1 - p) = 92
+REVERSE = (6000.0, 3, 1.0)  # p = 0.6: inversion on 1 - p (C++; see binomial_values)
+#: Model axes away from the defaults, all at once.
+OTHER_MODEL = {
+    "tau_m_ms": 10.0,
+    "tau_syn_ms": 2.0,
+    "v_th_mV": -48.0,
+    "refractory_ms": 3.0,
+    "driven_refractory_ms": 0.0,
+    "delay_ms": 3.0,
+    "weight_per_synapse_mV": 1.5,
+}
+
+
+@pytest.fixture(scope="module")
+def random40():
+    """40 neurons with recurrent excitation and inhibition: spikes propagate."""
+    return random_connectivity(40, 0.15, (-4, 6), seed=3)
+
+
+def cython_run(drive, seed=1, mode="poisson_input", **settings):
+    return run_at("net", mode, *drive, seed, codegen_target="cython", duration_ms=300.0, **settings)
+
+
+def on_cython(connectivity, run) -> tuple[np.ndarray, ...]:
+    """spikesweep's model run on Cython: spikes as :func:`reference_spikes` gives them,
+    and the final ``v`` (V) of every neuron."""
+    brian2.prefs.codegen.target = "cython"
+    brian2.prefs.codegen.cpp.extra_compile_args_gcc = COMPILE_FLAGS
+    brian2.defaultclock.dt = run.dt_ms * brian2.ms
+    brian2.seed(run.seed)
+    simulation = create_simulation(connectivity, run)
+    simulation.set_values(run)
+    simulation.network.run(run.duration_ms * brian2.ms, namespace={})
+    spikes = simulation.spikes
+    steps = np.round(spikes.t_[:] / DT_S).astype(np.int64)
+    order = np.lexsort((steps, spikes.i[:]))
+    return spikes.i[:][order], steps[order], spikes.source.v_[:]
+
+
+def assert_same_spikes(ours, reference):
+    """Identical spikes (and final potentials, where both give them)."""
+    assert len(reference[0]) > 20, "the run should spike"
+    for a, b in zip(ours, reference, strict=False):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("drive", [EXACT, FORUM, NORMAL], ids=["exact", "forum", "normal"])
+def test_poisson_input_is_brian2s_on_cython(random40, drive):
+    run = cython_run(drive)
+    assert_same_spikes(on_cython(random40, run), reference_spikes(random40, run))
+
+
+def test_driven_subset_and_other_model_are_brian2s_on_cython(random40):
+    """Driven neurons as a mask (non-contiguous), every model parameter set per run."""
+    run = cython_run(NORMAL, targets=(0, 2, 3, 9, 10, 11, 30), model=OTHER_MODEL)
+    assert_same_spikes(on_cython(random40, run), reference_spikes(random40, run))
+
+
+def test_per_neuron_loop_is_brian2s_on_cython():
+    forum3 = network_from_source("forum3", {"matrix": FORUM3})[0]
+    run = cython_run((150.0, 20, 0.3), mode="per_neuron", targets=(0, 2))
+    assert_same_spikes(on_cython(forum3, run), reference_spikes(forum3, run))
+
+
+def test_binomial_constants_are_brian2s():
+    """The run values are the numbers Brian2 writes into its code, in every regime."""
+    from brian2.input.binomial import _generate_cpp_code
+
+    for n, p in [(1, 0.015), (20, 0.015), (100, 0.08), (3, 0.6), (3000, 0.0001), (7, 0.9)]:
+        values = binomial_values(n, p)
+        code = _generate_cpp_code(n, p, values["normal"], "f")[0]["support_code"]
+        if values["normal"]:
+            expected = [values["scale"], values["loc"]]
+        else:
+            expected = [values["qn"], values["bound"], values["p"], values["q"]]
+        for value in expected:
+            assert f"{value:.15f}" in code, (n, p, value)
+        assert values["reverse"] == (p > 0.5 and not values["normal"])
+
+
+@pytest.fixture(scope="module")
+def standalone(tmp_path_factory, random40):
+    """spikesweep's program (compiled once) and Brian2's own (one per run), on cpp_standalone."""
+    folder = tmp_path_factory.mktemp("exactness")
+    runs = {
+        "exact": run_at("net", "poisson_input", *EXACT, 4, duration_ms=300.0, model=OTHER_MODEL),
+        "normal": run_at("net", "poisson_input", *NORMAL, 5, duration_ms=300.0),
+        "reverse": run_at("net", "poisson_input", *REVERSE, 6, duration_ms=300.0, targets=(1, 5)),
+    }
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, context, max_tasks_per_child=1) as pool:
+        pool.submit(compile_program, runs["exact"], random40, folder / "ours", 2).result()
+        references = {
+            name: pool.submit(reference_spikes, random40, run, folder / name).result()
+            for name, run in runs.items()
+        }
+    return folder / "ours", runs, references
+
+
+@pytest.mark.parametrize("regime", ["exact", "normal", "reverse"])
+def test_one_program_runs_brian2s_poisson_input_on_cpp_standalone(standalone, regime):
+    program, runs, references = standalone
+    assert {run.structure_id for run in runs.values()} == {runs["exact"].structure_id}
+    trains, _ = run_program(program, runs[regime])
+    assert_same_spikes((trains.neuron, trains.step), references[regime][:2])
