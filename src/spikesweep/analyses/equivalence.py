@@ -1,9 +1,8 @@
 """Equivalence of input modes (forum question 1): same rates, different cost.
 
 For every network and drive, the output rates of driven neurons (one sample
-per neuron and seed, on the seeds both modes ran) under ``per_neuron``,
-``poisson_group`` and ``poisson_count`` are compared with those under
-``poisson_input``. The cost of each mode is the median wall time and peak
+per neuron and seed, on the seeds both modes ran) under ``per_neuron`` and
+``poisson_group`` are compared with those under ``poisson_input``. The cost of each mode is the median wall time and peak
 memory of its runs (with cpp_standalone: the compiled program's process;
 with Brian2's runtime: the batch process, whose first runs also pay the
 Cython compilation). A comparison is

@@ -325,8 +325,8 @@ def answer(s: dict) -> list[str]:
         )
     lines += [
         "",
-        "Each neuron gets its own Poisson process in `poisson_input`, `per_neuron`, "
-        "`poisson_group` and `poisson_count` alike; only a source shared by all neurons "
+        "Each neuron gets its own Poisson process in `poisson_input`, `per_neuron` and "
+        "`poisson_group` alike; only a source shared by all neurons "
         "(`shared_source`) makes their spike trains dependent. 'Weakly dependent' points are "
         "significant but have a "
         f"mean correlation below {number(s['negligible_r'])}: the recurrent network's own "

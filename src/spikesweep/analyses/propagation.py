@@ -156,14 +156,12 @@ def propagation(
             sta = entry[name]["sta_sum"] / n_used
             averages[name].append(sta - sta[: entry["window"]].mean())
         window_s = entry["window"] * entry["dt_s"]
-        network, mode, rate_hz, n_sources, weight_mV, pre, post = key
+        network, mode, *point, pre, post = key
         rows.append(
             {
                 "network": network,
                 "mode": mode,
-                "rate_hz": rate_hz,
-                "n_sources": n_sources,
-                "weight_mV": weight_mV,
+                **dict(zip(AXIS_NAMES, point, strict=True)),
                 "pre": pre,
                 "post": post,
                 "kind": entry["kind"],

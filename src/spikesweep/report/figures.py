@@ -51,7 +51,6 @@ MODE_COLOURS = {
     "per_neuron": "#E69F00",
     "poisson_group": "#009E73",
     "shared_source": "#D55E00",
-    "poisson_count": "#56B4E9",
     "lesioned": "#CC79A7",
 }
 STYLE = {
