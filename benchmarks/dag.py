@@ -40,9 +40,7 @@ def study(n_axes: int) -> dict:
         "networks": {
             "random3000": {"random": {"n": 3000, "density": 0.01, "weights": [-5, 5], "seed": 7}}
         },
-        "sweeps": {
-            "grid": {"networks": ["random3000"], "modes": ["poisson_input"], "grid": grid}
-        },
+        "sweeps": {"grid": {"networks": ["random3000"], "modes": ["poisson_input"], "grid": grid}},
     }
 
 

@@ -124,10 +124,27 @@ def test_runs_shared_by_two_sweeps_are_run_once():
     assert len(study.runs) == len(validated(config)["seeds"])
 
 
-def test_conflicting_targets_for_the_same_run_are_refused():
+def test_driven_sets_are_a_run_coordinate():
+    """A list is a set named after its sweep; named sets are values of the ``targets`` axis;
+    one name for two different sets is refused."""
     config = copy.deepcopy(MINIMAL)
     config["sweeps"]["again"] = {**copy.deepcopy(config["sweeps"]["drive"]), "targets": [0]}
-    with pytest.raises(ConfigError, match="different 'targets'"):
+    config["sweeps"]["screen"] = {
+        **copy.deepcopy(config["sweeps"]["drive"]),
+        "targets": {"first": [0], "last": [2], "every": "all"},
+    }
+    study = load_study(validated(config))
+    sets = {(run.grid_point["targets"], run.targets) for run in study.runs}
+    assert sets == {
+        ("all", None),
+        ("again", (0,)),
+        ("first", (0,)),
+        ("last", (2,)),
+        ("every", None),
+    }
+    assert len({run.structure_id for run in study.runs}) == 1
+    config["sweeps"]["screen"]["targets"]["again"] = [1]
+    with pytest.raises(ConfigError, match="both name a driven set 'again'"):
         load_study(validated(config))
 
 
@@ -149,6 +166,7 @@ def test_run_wildcards_use_short_exact_numbers():
     assert run.wildcards == {
         "network": "forum3",
         "mode": "poisson_input",
+        "targets": "all",
         "rate_hz": "150",
         "n_sources": "20",
         "weight_mV": "0.115",

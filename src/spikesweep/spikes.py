@@ -496,13 +496,19 @@ def spike_trains(spikes: xr.Dataset, **selection) -> dict[int, np.ndarray]:
     return SpikeDataset.from_xarray(spikes).select(**selection).times()
 
 
-def driven_neurons(spikes: xr.Dataset) -> dict[str, np.ndarray]:
-    """Neurons driven in any run, per network: boolean arrays of shape (n_neurons,)."""
+def driven_neurons(spikes: xr.Dataset) -> dict[tuple[str, str], np.ndarray]:
+    """The neurons of each driven set, by ``(network, targets)``: boolean arrays of
+    shape (n_neurons,)."""
     dataset = SpikeDataset.from_xarray(spikes)
-    driven: dict[str, np.ndarray] = {}
-    for network, n_neurons in dataset.n_neurons.items():
-        mask = np.zeros(n_neurons, dtype=bool)
-        rows = (dataset.coords["network"] == network) & (dataset.coords["driven"] == 1)
+    driven: dict[tuple[str, str], np.ndarray] = {}
+    sets = set(zip(dataset.coords["network"], dataset.coords["targets"], strict=True))
+    for network, targets in sorted(sets):
+        mask = np.zeros(dataset.n_neurons[network], dtype=bool)
+        rows = (
+            (dataset.coords["network"] == network)
+            & (dataset.coords["targets"] == targets)
+            & (dataset.coords["driven"] == 1)
+        )
         mask[dataset.coords["neuron"][rows]] = True
-        driven[network] = mask
+        driven[str(network), str(targets)] = mask
     return driven

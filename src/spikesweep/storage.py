@@ -36,7 +36,7 @@ from spikesweep.spikes import (
     SpikeWriter,
     string_lengths,
 )
-from spikesweep.study.axes import AXIS_NAMES, RUN_COORDS
+from spikesweep.study.axes import AXIS_NAMES, GRID_AXES, RUN_COORDS
 from spikesweep.study.runs import Run, config_hash
 
 if TYPE_CHECKING:  # xarray is only passed in: writing a run file stays light
@@ -259,23 +259,28 @@ def collect(
 
 
 def iter_grid_points(rate: xr.DataArray) -> Iterator[dict]:
-    """Every combination of the grid axes on ``rate``'s axes, as floats."""
+    """Every combination of the grid axes on ``rate``'s axes (numbers as floats)."""
     for values in rate.stack(grid_point=AXIS_NAMES)["grid_point"].values:
-        yield dict(zip(AXIS_NAMES, (float(v) for v in values), strict=True))
+        yield {
+            axis.name: str(value) if axis.dtype is str else float(value)
+            for axis, value in zip(GRID_AXES, values, strict=True)
+        }
 
 
 def driven_rates(rates: xr.DataTree, driven: dict) -> Iterator[tuple[str, str, dict, xr.DataArray]]:
     """Yield ``(network, mode, point, rate)`` for every combination run in ``rates.nc``.
 
-    ``point`` maps each grid axis to a float; ``rate`` holds the driven
-    neurons' rates (Hz) with dimensions ``(seed, neuron)``, restricted to the
-    seeds that were run.
+    ``point`` maps each grid axis to its value (numbers as floats); ``rate``
+    holds the rates (Hz) of the point's driven set with dimensions
+    ``(seed, neuron)``, restricted to the seeds that were run. ``driven`` maps
+    ``(network, targets)`` to a mask (:func:`~spikesweep.spikes.driven_neurons`).
     """
     for network, node in sorted(rates.children.items()):
-        rate = node["rate_hz_out"].isel(neuron=np.flatnonzero(driven[network]))
-        for mode in rate["mode"].values:
-            for point in iter_grid_points(rate):
-                values = rate.sel(mode=mode, **point)
+        for mode in node["rate_hz_out"]["mode"].values:
+            for point in iter_grid_points(node["rate_hz_out"]):
+                mask = driven[network, point["targets"]]
+                values = node["rate_hz_out"].isel(neuron=np.flatnonzero(mask))
+                values = values.sel(mode=mode, **point)
                 values = values.isel(seed=np.flatnonzero(values.notnull().all("neuron").values))
                 if values.sizes["seed"]:
                     yield network, str(mode), point, values

@@ -2,10 +2,10 @@
 
 For every network and drive, the output rates of driven neurons (one sample
 per neuron and seed, on the seeds both modes ran) under ``per_neuron`` and
-``poisson_group`` are compared with those under ``poisson_input``. The cost of each mode is the median wall time and peak
-memory of its runs (with cpp_standalone: the compiled program's process;
-with Brian2's runtime: the batch process, whose first runs also pay the
-Cython compilation). A comparison is
+``poisson_group`` are compared with those under ``poisson_input``. The cost of
+each mode is the median wall time and peak memory of its runs (with
+cpp_standalone: the compiled program's process; with Brian2's runtime: the
+batch process, whose first runs also pay the Cython compilation). A comparison is
 
 - ``different`` when a two-sample Kolmogorov-Smirnov test of the rate
   distributions rejects (Benjamini-Hochberg across comparisons at ``alpha``);
@@ -62,8 +62,8 @@ def equivalence(
     ----------
     rates : xarray.DataTree
         The study's ``rates.nc``.
-    driven : dict of str to ndarray of bool
-        Driven neurons of each network (as in ``spikes.nc``).
+    driven : dict of (str, str) to ndarray of bool
+        The neurons of each driven set, by network and ``targets`` (as in ``spikes.nc``).
     costs : pandas.DataFrame
         Cost of each run (:func:`~spikesweep.analyses.inputs.read_costs`).
     alpha : float

@@ -43,8 +43,8 @@ def input_scaling(
     ----------
     rates : xarray.DataTree
         The study's ``rates.nc``.
-    driven : dict of str to ndarray of bool
-        Driven neurons of each network.
+    driven : dict of (str, str) to ndarray of bool
+        The neurons of each driven set, by network and ``targets``.
     dt_ms : float
         Simulation time step (ms).
     alpha : float

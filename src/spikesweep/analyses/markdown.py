@@ -1,6 +1,6 @@
 """Numbers and grid points as the analyses' answers write them in Markdown."""
 
-from spikesweep.study.axes import MODEL_AXES
+from spikesweep.study.axes import DRIVE_AXES, GRID_AXES
 
 __all__ = ["fixed", "number", "outcome", "point_label"]
 
@@ -28,8 +28,12 @@ def outcome(control: dict) -> str:
 
 def point_label(row: dict, rows: list[dict] = ()) -> str:
     """A table row's network and grid point: ``forum3, 150 Hz x N=1, 68.8 mV``, with
-    each model axis that takes more than one value among ``rows`` (``tau_m_ms=10``)."""
-    varying = [axis.name for axis in MODEL_AXES if len({r.get(axis.name) for r in rows}) > 1]
+    each other axis that takes more than one value among ``rows`` (``tau_m_ms=10``)."""
+    varying = [
+        axis.name
+        for axis in GRID_AXES
+        if axis not in DRIVE_AXES and len({r.get(axis.name) for r in rows}) > 1
+    ]
     return (
         f"{row['network']}, {number(row['rate_hz'])} Hz x N={int(row['n_sources'])}, "
         f"{number(row['weight_mV'])} mV"

@@ -24,7 +24,7 @@ from spikesweep.analyses.markdown import outcome
 from spikesweep.files import atomic_path
 from spikesweep.spikes import SpikeDataset, SpikeTrains
 from spikesweep.storage import iter_grid_points
-from spikesweep.study.axes import AXIS_NAMES, LESIONED_SUFFIX
+from spikesweep.study.axes import AXIS_NAMES, DRIVE_AXES, LESIONED_SUFFIX
 
 __all__ = [
     "DRAWERS",
@@ -65,8 +65,20 @@ STYLE = {
 }
 
 
-def _drive_label(point: dict) -> str:
-    return f"{point['rate_hz']:g} Hz x N={int(point['n_sources'])}, {point['weight_mV']:g} mV"
+def _drive_label(point: dict, varying: list[str] = ()) -> str:
+    """``150 Hz x N=1, 68.8 mV``, then ``name=value`` for each of the ``varying`` axes."""
+    drive = f"{point['rate_hz']:g} Hz x N={int(point['n_sources'])}, {point['weight_mV']:g} mV"
+    return ", ".join([drive, *(f"{name}={_value(point[name])}" for name in varying)])
+
+
+def _value(value) -> str:
+    return value if isinstance(value, str) else f"{value:g}"
+
+
+def _varying(table: pd.DataFrame, names) -> list[str]:
+    """The non-drive axes among ``names`` that take more than one value in ``table``."""
+    drive = {axis.name for axis in DRIVE_AXES}
+    return [name for name in names if name not in drive and table[name].nunique() > 1]
 
 
 def save(fig, stem: str | Path) -> list[Path]:
@@ -347,9 +359,13 @@ def rates_figure(summary: pd.DataFrame):
             )
             image = ax.imshow(grid.values, aspect="auto", cmap="viridis", vmin=0, vmax=vmax)
             ax.set_yticks(range(len(grid.index)), grid.index)
+            varying = _varying(table, AXIS_NAMES)
             ax.set_xticks(
                 range(len(grid.columns)),
-                [_drive_label(dict(zip(AXIS_NAMES, c, strict=True))) for c in grid.columns],
+                [
+                    _drive_label(dict(zip(AXIS_NAMES, c, strict=True)), varying)
+                    for c in grid.columns
+                ],
                 fontsize=6,
                 rotation=30,
                 ha="right",
@@ -373,7 +389,7 @@ def tuning_figure(summary: pd.DataFrame):
             for axis in AXIS_NAMES
             if summary.loc[summary["network"] == network, axis].nunique() > 1
         ]
-        or [AXIS_NAMES[0]]
+        or ["rate_hz"]
         for network in networks
     }
     columns = max(len(axes) for axes in swept.values())
@@ -392,11 +408,11 @@ def tuning_figure(summary: pd.DataFrame):
                     ax.set_visible(False)
                     continue
                 axis = swept[network][column]
-                others = [name for name in AXIS_NAMES if name != axis]
+                others = [name for name in swept[network] if name != axis]
                 for (mode, *rest), line in table.groupby(["mode", *others], sort=True):
                     line = line.sort_values(axis)
                     values = zip(others, rest, strict=True)
-                    label = ", ".join([mode, *(f"{name}={value:g}" for name, value in values)])
+                    label = ", ".join([mode, *(f"{n}={_value(v)}" for n, v in values)])
                     ax.errorbar(
                         line[axis],
                         line["driven_rate_hz"],

@@ -54,15 +54,15 @@ def rate_table(rates: xr.Dataset) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True)
 
 
-def point_summary(rates: xr.DataTree, driven: dict[str, np.ndarray]) -> pd.DataFrame:
+def point_summary(rates: xr.DataTree, driven: dict) -> pd.DataFrame:
     """Rates at each network, mode and grid point that was run: a row each.
 
     Parameters
     ----------
     rates : xarray.DataTree
         A study's ``rates.nc``.
-    driven : dict of str to ndarray of bool
-        The driven neurons of each network (``spikesweep.spikes.driven_neurons``).
+    driven : dict of (str, str) to ndarray of bool
+        The neurons of each network's driven sets (``spikesweep.spikes.driven_neurons``).
 
     Returns
     -------
@@ -76,13 +76,13 @@ def point_summary(rates: xr.DataTree, driven: dict[str, np.ndarray]) -> pd.DataF
     rows = []
     for network, node in sorted(rates.children.items()):
         rate = node["rate_hz_out"]
-        mask = np.asarray(driven[network])
         stacked = rate.stack(cell=["mode", *AXIS_NAMES]).transpose("cell", "seed", "neuron")
         values = stacked.values  # (cell, seed, neuron), NaN where not run
         for k, cell in enumerate(stacked["cell"].values):
             run = values[k][~np.isnan(values[k]).all(axis=1)]  # the seeds that ran
             if not len(run):
                 continue
+            mask = driven[network, cell[1]]  # cell: mode, targets, ...
             per_seed = run[:, mask].mean(axis=1)
             rows.append(
                 {

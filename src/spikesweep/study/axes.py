@@ -3,7 +3,8 @@
 :data:`GRID_AXES` is the one definition of the swept axes: the config keys of
 ``grid`` and ``points``, the run paths, the Snakemake wildcards, the
 coordinates of spike datasets and the dimensions of ``rates.nc`` are all read
-from it, so that adding an axis is one entry here. The drive axes
+from it, so that adding an axis is one entry here. The driven set
+(:data:`TARGETS_AXIS`) is named by a sweep's ``targets``; the drive axes
 (:data:`DRIVE_AXES`) must be given by every point; the model axes
 (:data:`MODEL_AXES`) default to the study's ``model`` section.
 """
@@ -24,6 +25,7 @@ __all__ = [
     "MODEL_AXES",
     "NAME_PATTERN",
     "RUN_COORDS",
+    "TARGETS_AXIS",
     "Axis",
     "format_value",
     "run_path",
@@ -76,8 +78,8 @@ class Axis:
 
     @property
     def storage_dtype(self) -> type:
-        """NumPy type of the axis in NetCDF files."""
-        return np.float64 if self.dtype is float else np.int32
+        """NumPy type of the axis in NetCDF files (``str``: a character array)."""
+        return {float: np.float64, int: np.int32, str: str}[self.dtype]
 
     @property
     def attrs(self) -> dict[str, str]:
@@ -87,13 +89,15 @@ class Axis:
     @property
     def wildcard(self) -> str:
         """Regular expression of the axis' path component."""
-        return r"[0-9.e+-]+" if self.dtype is float else r"[0-9]+"
+        return {float: r"[0-9.e+-]+", int: r"[0-9]+", str: NAME_PATTERN.pattern[1:-1]}[self.dtype]
 
     def format(self, value) -> str:
         """The value as a path component."""
-        return format_value(value) if self.dtype is float else str(int(value))
+        return {float: format_value, int: lambda v: str(int(v)), str: str}[self.dtype](value)
 
 
+#: The driven set: a name, given by the sweep's ``targets`` ("all": every neuron).
+TARGETS_AXIS = Axis("targets", str, "driven neurons: all, or the name of a set")
 #: The drive: what every grid point gives.
 DRIVE_AXES = (
     Axis("rate_hz", float, "rate of each Poisson source", "Hz"),
@@ -113,7 +117,7 @@ MODEL_AXES = (
     Axis("weight_per_synapse_mV", float, "jump in g per unit of connectivity weight", "mV"),
 )
 #: The swept axes of a run, in the order of run paths and dataset dimensions.
-GRID_AXES = DRIVE_AXES + MODEL_AXES
+GRID_AXES = (TARGETS_AXIS, *DRIVE_AXES, *MODEL_AXES)
 AXIS_NAMES = tuple(axis.name for axis in GRID_AXES)
 #: What identifies a run: its network, input mode, grid point and seed.
 RUN_COORDS = ("network", "mode", *AXIS_NAMES, "seed")

@@ -111,7 +111,8 @@ def _check_network(name: str, source: dict, config_dir: Path) -> None:
 
 
 def _sweep_points(name: str, sweep: dict, model: dict) -> list[tuple]:
-    """The grid points of a sweep: tuples of the values of each grid axis.
+    """The grid points of a sweep: tuples of the values of each grid axis but the
+    driven set (``GRID_AXES[1:]``).
 
     Model axes that the sweep does not give take their value from ``model``;
     ``driven_refractory_ms``, absent there too, is the point's ``refractory_ms``.
@@ -133,7 +134,7 @@ def _sweep_points(name: str, sweep: dict, model: dict) -> list[tuple]:
     for point in points:
         values = {**model, **point}
         values.setdefault("driven_refractory_ms", values["refractory_ms"])
-        completed.append(tuple(axis.dtype(values[axis.name]) for axis in GRID_AXES))
+        completed.append(tuple(axis.dtype(values[axis.name]) for axis in GRID_AXES[1:]))
     if len(set(completed)) != len(completed):
         raise ConfigError(f"'{key}.points' lists the same point twice.")
     return completed
@@ -153,29 +154,41 @@ def _lesioned_sweeps(config: dict) -> set[str]:
     return set(lesion)
 
 
-def _targets(
+def _target_sets(
     name: str, sweep: dict, network: str, size: int | None, flywire_ids: np.ndarray | None
-) -> tuple[int, ...] | None:
-    """The sorted neuron indices a sweep drives in ``network`` (None: every neuron).
+) -> dict[str, tuple[int, ...] | None]:
+    """The driven sets of a sweep in ``network``: set name -> sorted neuron indices
+    (None: every neuron).
 
-    Targets are FlyWire ids for ``flywire`` networks, neuron indices otherwise.
+    ``targets`` is ``all``, a list (a set named after the sweep), or a mapping of
+    set names to ``all`` or lists. Targets are FlyWire ids for ``flywire``
+    networks, neuron indices otherwise.
     """
     targets = sweep.get("targets", "all")
     if targets == "all":
-        return None
-    key = f"sweeps.{name}.targets"
-    if len(set(targets)) != len(targets):
-        raise ConfigError(f"'{key}' lists a neuron twice: {targets}.")
-    if flywire_ids is not None:
-        what = f"'{key}' (FlyWire ids, as network {network!r} is a flywire network)"
-        return tuple(sorted(flywire.flywire_indices(targets, flywire_ids, what).tolist()))
-    bad = [i for i in targets if size is not None and not 0 <= i < size]
-    if bad:
-        raise ConfigError(
-            f"'{key}': neuron indices {bad} are out of range for network "
-            f"{network!r} of {size} neurons (valid: 0 to {size - 1})."
-        )
-    return tuple(sorted(targets))
+        return {"all": None}
+    named = targets if isinstance(targets, dict) else {name: targets}
+    sets = {}
+    for set_name, members in named.items():
+        key = f"sweeps.{name}.targets" + (f".{set_name}" if isinstance(targets, dict) else "")
+        if members == "all":
+            sets[set_name] = None
+            continue
+        if len(set(members)) != len(members):
+            raise ConfigError(f"'{key}' lists a neuron twice: {members}.")
+        if flywire_ids is not None:
+            what = f"'{key}' (FlyWire ids, as network {network!r} is a flywire network)"
+            indices = flywire.flywire_indices(members, flywire_ids, what)
+            sets[set_name] = tuple(sorted(indices.tolist()))
+            continue
+        bad = [i for i in members if size is not None and not 0 <= i < size]
+        if bad:
+            raise ConfigError(
+                f"'{key}': neuron indices {bad} are out of range for network "
+                f"{network!r} of {size} neurons (valid: 0 to {size - 1})."
+            )
+        sets[set_name] = tuple(sorted(members))
+    return sets
 
 
 def load_study(config: dict, config_dir: str | Path = ".") -> Study:
@@ -267,24 +280,27 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
                 f"'sweeps.{sweep_name}.networks' names unknown networks {unknown}; "
                 f"defined under 'networks': {sorted(networks)}."
             )
-        targets = {
-            network: _targets(sweep_name, sweep, network, sizes[network], flywire_ids[network])
+        target_sets = {
+            network: _target_sets(sweep_name, sweep, network, sizes[network], flywire_ids[network])
             for network in sweep["networks"]
         }
         seeds = sweep.get("seeds", config["seeds"])
         if len(set(seeds)) != len(seeds):
             raise ConfigError(f"seeds of sweep {sweep_name!r} list a seed twice: {seeds}.")
+        points = _sweep_points(sweep_name, sweep, model)
         for network, mode, point, seed in itertools.product(
-            sweep["networks"], sweep["modes"], _sweep_points(sweep_name, sweep, model), seeds
+            sweep["networks"], sweep["modes"], points, seeds
         ):
             twins = [network + LESIONED_SUFFIX] if sweep_name in lesioned_sweeps else []
-            for simulated in [network, *twins]:
+            for (set_name, targets), simulated in itertools.product(
+                target_sets[network].items(), [network, *twins]
+            ):
                 run = Run(
                     simulated,
                     mode,
-                    point,
+                    (set_name, *point),
                     seed,
-                    targets=targets[network],
+                    targets=targets,
                     duration_ms=float(config["duration_ms"]),
                     dt_ms=float(config["dt_ms"]),
                     codegen_target=config["codegen_target"],
@@ -294,9 +310,9 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
                 previous_sweep, previous_run = runs.setdefault(run, (sweep_name, run))
                 if previous_run.targets != run.targets:
                     raise ConfigError(
-                        f"sweeps {previous_sweep!r} and {sweep_name!r} both run "
-                        f"{run.wildcards} with different 'targets'; give them distinct points "
-                        "or the same targets."
+                        f"sweeps {previous_sweep!r} and {sweep_name!r} both name a driven set "
+                        f"{set_name!r} of network {network!r}, with different neurons; "
+                        "name the sets apart ('targets: {name: [...]}')."
                     )
     return Study(
         name=name,

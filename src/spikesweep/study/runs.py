@@ -77,7 +77,8 @@ class Run:
     seed : int
         Seed of Brian2's random numbers.
     targets : tuple of int or None
-        Sorted indices of the driven neurons; None drives every neuron.
+        Sorted indices of the driven neurons (the set named by the point's
+        ``targets``); None drives every neuron.
     duration_ms, dt_ms : float
         Simulated time and time step.
     codegen_target : str
@@ -216,5 +217,8 @@ class Run:
     @property
     def label(self) -> str:
         """The run in words, for log lines."""
-        point = " ".join(f"{name}={value:g}" for name, value in self.grid_point.items())
+        point = " ".join(
+            f"{axis.name}={axis.format(value)}"
+            for axis, value in zip(GRID_AXES, self.point, strict=True)
+        )
         return f"{self.network} {self.mode} {point} seed {self.seed}"
