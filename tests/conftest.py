@@ -32,12 +32,15 @@ MINIMAL = {
 
 def run_at(network, mode, rate_hz, n_sources, weight_mV, seed, model=None, **settings) -> Run:
     """A run at a drive (``rate_hz``, ``n_sources``, ``weight_mV``) of the default model,
-    or of ``model`` (model axes by name), with ``settings``; driven set "all", or "some"
-    where ``settings`` give ``targets``."""
+    or of ``model`` (model axes by name), with ``settings``; driven set "all" and
+    silenced set "none", or "some" where ``settings`` give ``targets`` or ``silenced``."""
     values = {**default_model(), **(model or {})}
     values.setdefault("driven_refractory_ms", values["refractory_ms"])
-    set_name = "all" if settings.get("targets") is None else "some"
-    point = (set_name, float(rate_hz), int(n_sources), float(weight_mV))
+    sets = (
+        "all" if settings.get("targets") is None else "some",
+        "some" if settings.get("silenced") else "none",
+    )
+    point = (*sets, float(rate_hz), int(n_sources), float(weight_mV))
     return Run(network, mode, point + tuple(values[a.name] for a in MODEL_AXES), seed, **settings)
 
 

@@ -4,7 +4,7 @@ import copy
 
 import pytest
 import yaml
-from conftest import MINIMAL, ROOT, run_at, validated, with_change
+from conftest import MINIMAL, ROOT, run_at, validated, with_change, with_changes
 from snakemake.exceptions import WorkflowError
 
 from spikesweep.engine.plan import plan_batches
@@ -144,7 +144,7 @@ def test_driven_sets_are_a_run_coordinate():
     }
     assert len({run.structure_id for run in study.runs}) == 1
     config["sweeps"]["screen"]["targets"]["again"] = [1]
-    with pytest.raises(ConfigError, match="both name a driven set 'again'"):
+    with pytest.raises(ConfigError, match="both name a set 'again' under 'targets'"):
         load_study(validated(config))
 
 
@@ -167,6 +167,7 @@ def test_run_wildcards_use_short_exact_numbers():
         "network": "forum3",
         "mode": "poisson_input",
         "targets": "all",
+        "silenced": "none",
         "rate_hz": "150",
         "n_sources": "20",
         "weight_mV": "0.115",
@@ -234,3 +235,17 @@ def test_schema_errors_name_the_key_in_a_sentence():
     with pytest.raises(ConfigError, match=r"'sweeps.drive.points.0.rate_hz': got -1: .*minimum"):
         check_schema(with_change("sweeps.drive.points.0.rate_hz", -1), schema)
     check_schema(MINIMAL, schema)  # a valid config passes
+
+
+def test_silenced_sets_are_a_run_coordinate_of_one_program():
+    config = with_changes(
+        ["sweeps.drive.silenced", "sweeps.drive.silenced_synapses"],
+        [{"intact": [], "cut": [1]}, "all"],
+    )
+    study = load_study(validated(config))
+    sets = {(r.grid_point["silenced"], r.silenced, r.silenced_synapses) for r in study.runs}
+    assert sets == {("intact", (), "all"), ("cut", (1,), "all")}
+    assert len({run.structure_id for run in study.runs}) == 1
+    assert {r.grid_point["silenced"] for r in load_study(validated(MINIMAL)).runs} == {"none"}
+    with pytest.raises(ConfigError, match=r"out of range for network 'forum3'"):
+        load_study(validated(with_change("sweeps.drive.silenced", [3])))

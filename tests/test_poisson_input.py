@@ -22,7 +22,7 @@ from forum_model import reference_spikes
 
 from spikesweep.engine.standalone import COMPILE_FLAGS, compile_program, run_program
 from spikesweep.model import create_simulation
-from spikesweep.networks.connectivity import network_from_source, random_connectivity
+from spikesweep.networks.connectivity import network_from_source, random_connectivity, silence
 from spikesweep.study.runs import binomial_values
 
 DT_S = 1e-4
@@ -135,3 +135,16 @@ def test_one_program_runs_brian2s_poisson_input_on_cpp_standalone(standalone, re
     assert {run.structure_id for run in runs.values()} == {runs["exact"].structure_id}
     trains, _ = run_program(program, runs[regime])
     assert_same_spikes((trains.neuron, trains.step), references[regime][:2])
+
+
+@pytest.mark.parametrize("synapses", ["outgoing", "all"])
+def test_a_silenced_set_is_the_network_without_its_synapses(random40, synapses):
+    """Silencing as run values (masks) gives the spikes of the network whose silenced
+    neurons' synapses are removed (compiled in), to the last bit of v."""
+    silenced = (1, 4, 7, 20)
+    masked = cython_run(NORMAL, silenced=silenced, silenced_synapses=synapses)
+    removed = silence(random40, np.array(silenced), synapses)
+    assert removed.nnz < random40.nnz
+    assert_same_spikes(on_cython(random40, masked), on_cython(removed, cython_run(NORMAL)))
+    intact = on_cython(random40, cython_run(NORMAL))
+    assert not np.array_equal(intact[1], on_cython(removed, cython_run(NORMAL))[1])

@@ -73,6 +73,8 @@ tau_m : second (shared, constant)
 tau_syn : second (shared, constant)
 refractory_period : second (constant)
 driven : boolean (constant)
+transmits : boolean (constant)
+receives : boolean (constant)
 drive_weight : volt (shared, constant)
 """
 
@@ -196,13 +198,16 @@ def _neurons(n: int, mode: str) -> NeuronGroup:
 
 def _recurrent_synapses(neurons, connectivity: scipy.sparse.csr_array) -> Synapses:
     """The network's synapses: ``w`` is the connectivity weight, in units of
-    ``weight_per_synapse``; the (homogeneous) delay is set per run."""
+    ``weight_per_synapse``; the (homogeneous) delay is set per run. Silenced
+    neurons transmit nothing (``transmits`` false), and receive nothing where
+    their incoming synapses are silenced too (``receives``): the same ``g`` as
+    without those synapses, as ``x * 1 = x`` and ``g + 0 = g``."""
     coo = connectivity.tocoo()
     synapses = Synapses(
         neurons,
         neurons,
         "w : 1 (constant)\nweight_per_synapse : volt (shared, constant)",
-        on_pre="g += w * weight_per_synapse",
+        on_pre="g += w * weight_per_synapse * int(transmits_pre) * int(receives_post)",
         delay=0 * second,
         namespace={},
         name="recurrent",

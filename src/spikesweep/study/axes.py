@@ -3,8 +3,8 @@
 :data:`GRID_AXES` is the one definition of the swept axes: the config keys of
 ``grid`` and ``points``, the run paths, the Snakemake wildcards, the
 coordinates of spike datasets and the dimensions of ``rates.nc`` are all read
-from it, so that adding an axis is one entry here. The driven set
-(:data:`TARGETS_AXIS`) is named by a sweep's ``targets``; the drive axes
+from it, so that adding an axis is one entry here. The driven and silenced
+sets (:data:`SET_AXES`) are named by a sweep's ``targets`` and ``silenced``; the drive axes
 (:data:`DRIVE_AXES`) must be given by every point; the model axes
 (:data:`MODEL_AXES`) default to the study's ``model`` section.
 """
@@ -24,8 +24,9 @@ __all__ = [
     "LESIONED_SUFFIX",
     "MODEL_AXES",
     "NAME_PATTERN",
+    "NUMERIC_AXES",
     "RUN_COORDS",
-    "TARGETS_AXIS",
+    "SET_AXES",
     "Axis",
     "format_value",
     "run_path",
@@ -96,8 +97,12 @@ class Axis:
         return {float: format_value, int: lambda v: str(int(v)), str: str}[self.dtype](value)
 
 
-#: The driven set: a name, given by the sweep's ``targets`` ("all": every neuron).
-TARGETS_AXIS = Axis("targets", str, "driven neurons: all, or the name of a set")
+#: The driven and the silenced neurons: names of sets, given by a sweep's
+#: ``targets`` ("all": every neuron) and ``silenced`` ("none": no neuron).
+SET_AXES = (
+    Axis("targets", str, "driven neurons: all, or the name of a set"),
+    Axis("silenced", str, "silenced neurons: none, or the name of a set"),
+)
 #: The drive: what every grid point gives.
 DRIVE_AXES = (
     Axis("rate_hz", float, "rate of each Poisson source", "Hz"),
@@ -117,7 +122,9 @@ MODEL_AXES = (
     Axis("weight_per_synapse_mV", float, "jump in g per unit of connectivity weight", "mV"),
 )
 #: The swept axes of a run, in the order of run paths and dataset dimensions.
-GRID_AXES = (TARGETS_AXIS, *DRIVE_AXES, *MODEL_AXES)
+GRID_AXES = (*SET_AXES, *DRIVE_AXES, *MODEL_AXES)
+#: The axes with numbers: those of grids and points.
+NUMERIC_AXES = (*DRIVE_AXES, *MODEL_AXES)
 AXIS_NAMES = tuple(axis.name for axis in GRID_AXES)
 #: What identifies a run: its network, input mode, grid point and seed.
 RUN_COORDS = ("network", "mode", *AXIS_NAMES, "seed")

@@ -17,7 +17,7 @@ import numpy as np
 
 from spikesweep.errors import ConfigError, NetworkError
 from spikesweep.networks import connectivity, flywire
-from spikesweep.study.axes import GRID_AXES, LESIONED_SUFFIX, NAME_PATTERN
+from spikesweep.study.axes import LESIONED_SUFFIX, NAME_PATTERN, NUMERIC_AXES
 from spikesweep.study.runs import Run
 
 __all__ = ["EXECUTION_KEYS", "Study", "load_study", "results_config"]
@@ -111,8 +111,7 @@ def _check_network(name: str, source: dict, config_dir: Path) -> None:
 
 
 def _sweep_points(name: str, sweep: dict, model: dict) -> list[tuple]:
-    """The grid points of a sweep: tuples of the values of each grid axis but the
-    driven set (``GRID_AXES[1:]``).
+    """The grid points of a sweep: tuples of the values of :data:`NUMERIC_AXES`.
 
     Model axes that the sweep does not give take their value from ``model``;
     ``driven_refractory_ms``, absent there too, is the point's ``refractory_ms``.
@@ -134,7 +133,7 @@ def _sweep_points(name: str, sweep: dict, model: dict) -> list[tuple]:
     for point in points:
         values = {**model, **point}
         values.setdefault("driven_refractory_ms", values["refractory_ms"])
-        completed.append(tuple(axis.dtype(values[axis.name]) for axis in GRID_AXES[1:]))
+        completed.append(tuple(axis.dtype(values[axis.name]) for axis in NUMERIC_AXES))
     if len(set(completed)) != len(completed):
         raise ConfigError(f"'{key}.points' lists the same point twice.")
     return completed
@@ -154,37 +153,43 @@ def _lesioned_sweeps(config: dict) -> set[str]:
     return set(lesion)
 
 
-def _target_sets(
-    name: str, sweep: dict, network: str, size: int | None, flywire_ids: np.ndarray | None
+def _neuron_sets(
+    name: str,
+    sweep: dict,
+    key: str,
+    network: str,
+    size: int | None,
+    flywire_ids: np.ndarray | None,
 ) -> dict[str, tuple[int, ...] | None]:
-    """The driven sets of a sweep in ``network``: set name -> sorted neuron indices
-    (None: every neuron).
+    """A sweep's sets of neurons under ``key`` (``targets`` or ``silenced``) in
+    ``network``: set name -> sorted neuron indices (None: every neuron).
 
-    ``targets`` is ``all``, a list (a set named after the sweep), or a mapping of
-    set names to ``all`` or lists. Targets are FlyWire ids for ``flywire``
-    networks, neuron indices otherwise.
+    The value is ``all`` (driven sets only), a list (a set named after the
+    sweep), or a mapping of set names to lists (or ``all``). Absent: every
+    neuron driven (``all``), none silenced (``none``). Neurons are FlyWire ids
+    for ``flywire`` networks, neuron indices otherwise.
     """
-    targets = sweep.get("targets", "all")
-    if targets == "all":
+    spec = sweep.get(key, "all" if key == "targets" else {"none": []})
+    if spec == "all":
         return {"all": None}
-    named = targets if isinstance(targets, dict) else {name: targets}
+    named = spec if isinstance(spec, dict) else {name: spec}
     sets = {}
     for set_name, members in named.items():
-        key = f"sweeps.{name}.targets" + (f".{set_name}" if isinstance(targets, dict) else "")
+        where = f"sweeps.{name}.{key}" + (f".{set_name}" if isinstance(spec, dict) else "")
         if members == "all":
             sets[set_name] = None
             continue
         if len(set(members)) != len(members):
-            raise ConfigError(f"'{key}' lists a neuron twice: {members}.")
+            raise ConfigError(f"'{where}' lists a neuron twice: {members}.")
         if flywire_ids is not None:
-            what = f"'{key}' (FlyWire ids, as network {network!r} is a flywire network)"
+            what = f"'{where}' (FlyWire ids, as network {network!r} is a flywire network)"
             indices = flywire.flywire_indices(members, flywire_ids, what)
             sets[set_name] = tuple(sorted(indices.tolist()))
             continue
         bad = [i for i in members if size is not None and not 0 <= i < size]
         if bad:
             raise ConfigError(
-                f"'{key}': neuron indices {bad} are out of range for network "
+                f"'{where}': neuron indices {bad} are out of range for network "
                 f"{network!r} of {size} neurons (valid: 0 to {size - 1})."
             )
         sets[set_name] = tuple(sorted(members))
@@ -280,10 +285,14 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
                 f"'sweeps.{sweep_name}.networks' names unknown networks {unknown}; "
                 f"defined under 'networks': {sorted(networks)}."
             )
-        target_sets = {
-            network: _target_sets(sweep_name, sweep, network, sizes[network], flywire_ids[network])
+        sets = {
+            (network, key): _neuron_sets(
+                sweep_name, sweep, key, network, sizes[network], flywire_ids[network]
+            )
             for network in sweep["networks"]
+            for key in ("targets", "silenced")
         }
+        silenced_synapses = sweep.get("silenced_synapses", "outgoing")
         seeds = sweep.get("seeds", config["seeds"])
         if len(set(seeds)) != len(seeds):
             raise ConfigError(f"seeds of sweep {sweep_name!r} list a seed twice: {seeds}.")
@@ -292,15 +301,19 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
             sweep["networks"], sweep["modes"], points, seeds
         ):
             twins = [network + LESIONED_SUFFIX] if sweep_name in lesioned_sweeps else []
-            for (set_name, targets), simulated in itertools.product(
-                target_sets[network].items(), [network, *twins]
+            for (set_name, targets), (silenced_name, silenced), simulated in itertools.product(
+                sets[network, "targets"].items(),
+                sets[network, "silenced"].items(),
+                [network, *twins],
             ):
                 run = Run(
                     simulated,
                     mode,
-                    (set_name, *point),
+                    (set_name, silenced_name, *point),
                     seed,
                     targets=targets,
+                    silenced=silenced,
+                    silenced_synapses=silenced_synapses,
                     duration_ms=float(config["duration_ms"]),
                     dt_ms=float(config["dt_ms"]),
                     codegen_target=config["codegen_target"],
@@ -308,12 +321,17 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
                     record_state=simulated in state_networks,
                 )
                 previous_sweep, previous_run = runs.setdefault(run, (sweep_name, run))
-                if previous_run.targets != run.targets:
-                    raise ConfigError(
-                        f"sweeps {previous_sweep!r} and {sweep_name!r} both name a driven set "
-                        f"{set_name!r} of network {network!r}, with different neurons; "
-                        "name the sets apart ('targets: {name: [...]}')."
-                    )
+                for key, name_of in (("targets", set_name), ("silenced", silenced_name)):
+                    if getattr(previous_run, key) != getattr(run, key) or (
+                        key == "silenced"
+                        and previous_run.silenced_synapses != run.silenced_synapses
+                    ):
+                        raise ConfigError(
+                            f"sweeps {previous_sweep!r} and {sweep_name!r} both name a set "
+                            f"{name_of!r} under '{key}' for network {network!r}, with "
+                            f"different neurons or synapses; name the sets apart "
+                            f"('{key}: {{name: [...]}}')."
+                        )
     return Study(
         name=name,
         codegen_target=config["codegen_target"],

@@ -79,6 +79,11 @@ class Run:
     targets : tuple of int or None
         Sorted indices of the driven neurons (the set named by the point's
         ``targets``); None drives every neuron.
+    silenced : tuple of int
+        Sorted indices of the silenced neurons (the set named by the point's
+        ``silenced``): their outgoing synapses transmit nothing.
+    silenced_synapses : {"outgoing", "all"}
+        With ``all``, their incoming synapses transmit nothing either.
     duration_ms, dt_ms : float
         Simulated time and time step.
     codegen_target : str
@@ -94,6 +99,8 @@ class Run:
     point: tuple
     seed: int
     targets: tuple[int, ...] | None = field(default=None, compare=False)
+    silenced: tuple[int, ...] = field(default=(), compare=False)
+    silenced_synapses: str = field(default="outgoing", compare=False)
     duration_ms: float = field(default=1000.0, compare=False)
     dt_ms: float = field(default=0.1, compare=False)
     codegen_target: str = field(default="cpp_standalone", compare=False)
@@ -137,6 +144,8 @@ class Run:
         point = self.grid_point
         driven = np.zeros(n_neurons, dtype=bool)
         driven[slice(None) if self.targets is None else list(self.targets)] = True
+        intact = np.ones(n_neurons, dtype=bool)
+        intact[list(self.silenced)] = False
         refractory_s = np.where(
             driven, point["driven_refractory_ms"] * 1e-3, point["refractory_ms"] * 1e-3
         )
@@ -149,6 +158,8 @@ class Run:
             **{f"neurons.{name}": point[f"{name}_ms"] * 1e-3 for name in ("tau_m", "tau_syn")},
             "neurons.refractory_period": refractory_s,
             "neurons.driven": driven,
+            "neurons.transmits": intact,
+            "neurons.receives": intact if self.silenced_synapses == "all" else np.ones_like(intact),
             "neurons.drive_weight": point["weight_mV"] * 1e-3,
             "recurrent.weight_per_synapse": point["weight_per_synapse_mV"] * 1e-3,
             "recurrent._pre_delay": point["delay_ms"] * 1e-3,
@@ -171,6 +182,8 @@ class Run:
             "network": {"name": self.network, "source": self.source},
             "point": self.coords,
             "targets": "all" if self.targets is None else list(self.targets),
+            "silenced": list(self.silenced),
+            "silenced_synapses": self.silenced_synapses,
             "record_state": self.record_state,
         }
 
@@ -185,6 +198,8 @@ class Run:
             point=tuple(axis.dtype(coords[axis.name]) for axis in GRID_AXES),
             seed=int(coords["seed"]),
             targets=None if targets == "all" else tuple(targets),
+            silenced=tuple(config["silenced"]),
+            silenced_synapses=config["silenced_synapses"],
             duration_ms=config["duration_ms"],
             dt_ms=config["dt_ms"],
             codegen_target=config["codegen_target"],
@@ -207,6 +222,7 @@ class Run:
         }
         if "targets" not in compiled:
             del structure["targets"]
+        del structure["silenced"], structure["silenced_synapses"]
         return structure
 
     @property
