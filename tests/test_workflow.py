@@ -40,11 +40,22 @@ TINY = {
             "seeds": [1],
         },
         "lesion": {"networks": ["forum3"], "modes": ["poisson_input"], "points": FORUM_DRIVE},
+        # named driven and silenced sets and a model axis: run values of the same program
+        "screen": {
+            "networks": ["forum3"],
+            "modes": ["poisson_input"],
+            "points": [{**FORUM_DRIVE[0], "tau_m_ms": 10}],
+            "targets": {"every": "all"},
+            # neuron 2 has no outgoing synapse: the propagation analysis, which does not
+            # know silenced sets, still finds every pair's sign
+            "silenced": {"cut": [2]},
+            "seeds": [0],
+        },
     },
     "controls": {"lesion_inhibition": ["lesion"]},
     "record_state_max_neurons": 3,
 }
-N_RUNS = 3 * 3 + 1 + 3  # modes, file, lesion controls
+N_RUNS = 3 * 3 + 1 + 3 + 1  # modes, file, lesion controls, screen
 
 
 def run_tiny(workdir, *args, cores="2"):
@@ -90,6 +101,16 @@ def test_workflow_spikes_equal_a_direct_run_of_the_program(study):
         np.testing.assert_array_equal(times, direct.step[direct.neuron == neuron] * 1e-4)
 
 
+def test_every_poisson_input_run_of_a_network_shares_one_program(study):
+    """The screen's driven and silenced sets and its tau_m are run values."""
+    builds = study / "results/tiny/builds/forum3/mode~poisson_input"
+    assert len(list(builds.iterdir())) == 1
+    with xr.open_dataset(study / "results/tiny/spikes.nc") as spikes:
+        cut = spike_trains(spikes, network="forum3", targets="every", silenced="cut")
+        intact = spike_trains(spikes, network="forum3", mode="poisson_input", targets="all", seed=0)
+    assert len(cut[0]) > 50 and len(intact[0]) > 50  # both driven at the forum's drive (~112 Hz)
+
+
 def test_the_engine_gives_the_spikes_of_brian2s_cython_runtime(study):
     """Same seed, same generator: cpp_standalone and the Cython runtime agree spike for spike."""
     with xr.open_dataset(study / "results/tiny/spikes.nc") as spikes:
@@ -105,9 +126,12 @@ def test_rates_nc_has_a_group_per_network(study):
     assert set(tree.children) == {"forum3", "fromfile", "forum3-lesioned"}
     with xr.open_dataset(study / "results/tiny/spikes.nc") as spikes:
         stored = spike_trains(spikes, network="forum3", mode="shared_source", seed=0)
-    rate = tree["forum3"]["rate_hz_out"].sel(mode="shared_source", seed=0).squeeze()
-    np.testing.assert_allclose(rate.values, [len(stored[k]) / 1.0 for k in range(3)])
-    assert not tree["forum3"]["rate_hz_out"].isnull().any()
+    rate = tree["forum3"]["rate_hz_out"]
+    shared = rate.sel(mode="shared_source", seed=0, targets="all", silenced="none", tau_m_ms=20)
+    np.testing.assert_allclose(shared.squeeze().values, [len(stored[k]) / 1.0 for k in range(3)])
+    screen = rate.sel(targets="every", silenced="cut", tau_m_ms=10)
+    assert int(screen.notnull().all("neuron").sum()) == 1  # one run: poisson_input, seed 0
+    assert not rate.sel(targets="all", silenced="none", tau_m_ms=20).isnull().any()
     assert tree["fromfile"]["rate_hz_out"].sizes["seed"] == 1
 
 
@@ -229,7 +253,9 @@ def test_independence_verdicts_and_controls(study):
         "shared_source": "dependent",
     }
     with xr.open_dataset(study / "results/tiny/analysis/independence.nc") as numbers:
-        assert numbers.sizes["point"] == 5 and numbers.attrs["config_hash"]  # 3 + file + lesion
+        assert (
+            numbers.sizes["point"] == 6 and numbers.attrs["config_hash"]
+        )  # 3, file, lesion, screen
 
 
 def test_equivalence_finds_the_loop_equivalent_and_reports_cost(study):
