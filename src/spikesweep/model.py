@@ -292,10 +292,9 @@ def _target_indices(run: Run, n_neurons: int) -> np.ndarray:
     return targets
 
 
-def create_simulation(
-    connectivity: scipy.sparse.csr_array, run: Run, record_state: bool = False
-) -> Simulation:
-    """Create the Brian2 objects of ``run``'s structure (run values not yet set).
+def create_simulation(connectivity: scipy.sparse.csr_array, run: Run) -> Simulation:
+    """Create the Brian2 objects of ``run``'s structure (run values not yet set),
+    with a state monitor of every neuron where the run records state.
 
     The structure is the network, the input mode and what the mode compiles
     in (:data:`~spikesweep.study.axes.COMPILED_AXES`).
@@ -306,7 +305,9 @@ def create_simulation(
     objects = [neurons, spikes, *_drive(neurons, _target_indices(run, n), run)]
     if connectivity.nnz:
         objects.append(_recurrent_synapses(neurons, connectivity))
-    state = StateMonitor(neurons, ["v", "g"], record=True, name="state") if record_state else None
+    state = (
+        StateMonitor(neurons, ["v", "g"], record=True, name="state") if run.record_state else None
+    )
     if state is not None:
         objects.append(state)
     return Simulation(Network(*objects), spikes, state)

@@ -108,8 +108,7 @@ def write_run(path: str | Path, trains: SpikeTrains, run: Run, command: str) -> 
     The file is written to a temporary file and renamed, so ``path`` is absent
     or complete.
     """
-    driven = np.zeros(trains.n_neurons, dtype=bool)
-    driven[slice(None) if run.targets is None else list(run.targets)] = True
+    driven = run.driven_mask(trains.n_neurons)
     trains = dataclasses.replace(trains, driven=driven)
     config = run.to_json()
     with atomic_path(path) as tmp, netCDF4.Dataset(tmp, "w") as dataset:

@@ -52,7 +52,7 @@ def simulate(connectivity: scipy.sparse.csr_array, run: Run) -> SpikeTrains:
     brian2.prefs.codegen.cpp.extra_compile_args_gcc = COMPILE_FLAGS
     brian2.defaultclock.dt = run.dt_ms * ms
     brian2.seed(run.seed)
-    simulation = create_simulation(connectivity, run, run.record_state)
+    simulation = create_simulation(connectivity, run)
     simulation.set_values(run)
     simulation.network.run(
         run.duration_ms * ms,

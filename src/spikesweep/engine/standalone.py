@@ -152,7 +152,7 @@ def compile_program(
             make_args.append("CXX=" + shlex.quote("ccache g++"))  # Brian2 runs make in a shell
         brian2.prefs.devices.cpp_standalone.extra_make_args_unix = make_args
         brian2.defaultclock.dt = run.dt_ms * brian2.ms
-        simulation = create_simulation(connectivity, run, run.record_state)
+        simulation = create_simulation(connectivity, run)
         simulation.set_values(run)
         # The command line's values, applied before the run prepares anything.
         brian2.device.apply_run_args()

@@ -132,6 +132,12 @@ class Run:
             "seed": str(self.seed),
         }
 
+    def driven_mask(self, n_neurons: int) -> np.ndarray:
+        """Whether each of the network's ``n_neurons`` neurons is driven: shape (n_neurons,)."""
+        driven = np.zeros(n_neurons, dtype=bool)
+        driven[slice(None) if self.targets is None else list(self.targets)] = True
+        return driven
+
     def run_values(self, n_neurons: int) -> dict:
         """The values a compiled program takes per run (SI units: V, s, Hz).
 
@@ -142,8 +148,7 @@ class Run:
         structure.
         """
         point = self.grid_point
-        driven = np.zeros(n_neurons, dtype=bool)
-        driven[slice(None) if self.targets is None else list(self.targets)] = True
+        driven = self.driven_mask(n_neurons)
         intact = np.ones(n_neurons, dtype=bool)
         intact[list(self.silenced)] = False
         refractory_s = np.where(
