@@ -185,6 +185,25 @@ def test_run_wildcards_use_short_exact_numbers():
     assert format_value(1e-7) == "0.0000001"
 
 
+def test_run_paths_have_a_level_per_drive_axis_and_per_varying_axis():
+    config = copy.deepcopy(MINIMAL)
+    study = load_study(validated(config))
+    assert study.path_axes == ("rate_hz", "n_sources", "weight_mV")
+    config["sweeps"]["screen"] = {
+        **copy.deepcopy(config["sweeps"]["drive"]),
+        "targets": {"first": [0]},
+        "points": [{"rate_hz": 150, "n_sources": 1, "weight_mV": 68.75, "tau_m_ms": 10}],
+    }
+    study = load_study(validated(config))
+    assert study.path_axes == ("targets", "rate_hz", "n_sources", "weight_mV", "tau_m_ms")
+    paths = {study.run_path.format(**run.wildcards) for run in study.runs}
+    assert len(paths) == len(study.runs)
+    assert (
+        "forum3/mode~poisson_input/targets~first/rate_hz~150/n_sources~1/weight_mV~68.75/"
+        "tau_m_ms~10/seed~0"
+    ) in paths
+
+
 def test_lesion_control_twins_the_named_sweeps_only():
     config = with_change("controls.lesion_inhibition", ["drive"])
     study = load_study(validated(config))

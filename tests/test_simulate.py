@@ -7,6 +7,7 @@ with each other and with the workflow test.
 import os
 
 import numpy as np
+import pandas as pd
 import pytest
 from brian2 import Hz, ms
 from conftest import FORUM3, run_at, validated, with_change
@@ -124,16 +125,18 @@ def test_a_batch_whose_snakemake_is_gone_stops_and_keeps_its_runs(forum3, tmp_pa
     save_network(forum3, np.arange(3), tmp_path / "forum3.npz")
     runs = list(study.runs[:3])
     spikes = [str(tmp_path / f"{k}.nc") for k in range(3)]
-    costs = [str(tmp_path / f"{k}.tsv") for k in range(3)]
+    costs = str(tmp_path / "costs.tsv")
     simulate_run = runner(None, tmp_path / "forum3.npz")
     answers = iter([True, True, False])
     with pytest.raises(RuntimeError, match="stopping before run 3/3"):
         run_batch(runs, spikes, costs, simulate_run, "test", keep_going=lambda: next(answers))
     assert [os.path.exists(path) for path in spikes] == [True, True, False]
+    assert not os.path.exists(costs)  # written once the batch is done
     kept = {path: os.stat(path).st_ino for path in spikes[:2]}
     for path in spikes[:2]:
         os.unlink(path)  # as Snakemake removes an interrupted job's outputs
     run_batch(runs, spikes, costs, simulate_run, "test")
     assert {path: os.stat(path).st_ino for path in spikes[:2]} == kept  # linked back
-    release_kept([*spikes, *costs])
+    assert pd.read_csv(costs, sep="\t")["seed"].tolist() == [run.seed for run in runs]
+    release_kept(spikes)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

@@ -16,7 +16,6 @@ rule analysis:
         "../../envs/spikesweep.yaml"
     params:
         parameters=get_analysis_parameters,
-        cost_coords=get_cost_coords,
         config=RESULTS_CONFIG,
     script:
         "../scripts/analyze.py"

@@ -10,12 +10,10 @@ from spikesweep.engine.plan import plan_batches
 from spikesweep.report import figure_categories
 from spikesweep.report.answers import study_overview
 from spikesweep.study import (
-    GRID_AXES,
     INPUT_MODES,
     config_hash,
     load_study,
     results_config,
-    run_path,
 )
 from spikesweep.study.schema import check_schema
 
@@ -35,7 +33,8 @@ FLYWIRE_NETWORKS = [
     for network, source in STUDY.networks.items()
     if "flywire" in source.get("lesion_of", source)
 ]
-RUN = run_path()
+# Each run's path below a stage folder (one level per axis that varies).
+RUN_PATHS = {run: STUDY.run_path.format(**run.wildcards) for run in STUDY.runs}
 STRUCTURE = "{network}/mode~{mode}/{structure}"
 BATCHES = plan_batches(STUDY)
 # Any run of each structure, by the structure's wildcards.
@@ -53,10 +52,8 @@ FIGURE_ANALYSIS = {entry.figure: entry.name for entry in ANALYSES_RUN}
 
 
 wildcard_constraints:
-    **{axis.name: axis.wildcard for axis in GRID_AXES},
     network="|".join(STUDY.networks),
     mode="|".join(INPUT_MODES),
-    seed=r"[0-9]+",
     structure=r"[0-9a-f]{12}",
     analysis="|".join(entry.name for entry in ANALYSES_RUN) or "none",
     figure="|".join(FIGURES) or "none",
@@ -105,11 +102,14 @@ def get_batch_program(batch):
     )
 
 
-def get_run_files(runs, folder="sims", extension="nc"):
-    """Per-run files of ``runs`` under results/{study}/{folder}/, in their order."""
-    return [
-        f"{RESULTS}/{folder}/{RUN}.{extension}".format(**run.wildcards) for run in runs
-    ]
+def get_run_files(runs):
+    """The NetCDF files of ``runs``, in their order."""
+    return [f"{RESULTS}/sims/{RUN_PATHS[run]}.nc" for run in runs]
+
+
+def get_batch_costs(batch):
+    """The cost table of a batch's runs."""
+    return f"{RESULTS}/benchmarks/runs/{batch.name}.tsv"
 
 
 def get_network_npz(networks=STUDY.networks):
@@ -132,7 +132,7 @@ ANALYSIS_INPUT_FILES = {
     "rates": f"{RESULTS}/rates.nc",
     "networks": get_network_npz(),
     "state_runs": get_run_files(STATE_RUNS),
-    "costs": get_run_files(STUDY.runs, "benchmarks/sims", "tsv"),
+    "costs": [get_batch_costs(batch) for batch in BATCHES],
 }
 
 
@@ -147,13 +147,6 @@ def get_analysis_parameters(wildcards):
     """The keyword parameters of an analysis, from the config paths its entry names."""
     parameters = ANALYSES[wildcards.analysis].parameters
     return {keyword: get_config_value(path) for keyword, path in parameters.items()}
-
-
-def get_cost_coords(wildcards):
-    """Coordinates of the runs of the 'costs' input, in its order ([] if not read)."""
-    if "costs" not in ANALYSES[wildcards.analysis].inputs:
-        return []
-    return [run.coords for run in STUDY.runs]
 
 
 def get_figure_inputs(wildcards):

@@ -22,8 +22,8 @@ rule compile:
 
 
 # One job per batch of runs (config 'batch_size'); each run writes its own NetCDF
-# file and cost record. Rules are made per batch because a job's outputs (the
-# documented run paths) share no wildcard pattern.
+# file, the batch a table of their costs. Rules are made per batch because a job's
+# outputs (the documented run paths) share no wildcard pattern.
 for batch in BATCHES:
 
     rule:
@@ -34,7 +34,7 @@ for batch in BATCHES:
             program=get_batch_program(batch),
         output:
             spikes=get_run_files(batch.runs),
-            costs=get_run_files(batch.runs, "benchmarks/sims", "tsv"),
+            costs=get_batch_costs(batch),
         log:
             f"{LOGS}/batches/{batch.name}.log",
         benchmark:

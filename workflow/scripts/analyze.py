@@ -9,9 +9,7 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)
 from spikesweep.analyses.inputs import run_analysis  # noqa: E402
 
 name = snakemake.wildcards.analysis
-result = run_analysis(
-    name, snakemake.input, snakemake.params.parameters, snakemake.params.cost_coords
-)
+result = run_analysis(name, snakemake.input, snakemake.params.parameters)
 result.write(
     snakemake.output.numbers,
     snakemake.output.verdict,

@@ -24,4 +24,4 @@ collect(
     },
 )
 # The runs are collected: the links that kept them through interruptions can go.
-release_kept([*snakemake.input.runs, *snakemake.input.costs])
+release_kept(snakemake.input.runs)

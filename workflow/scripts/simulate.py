@@ -1,4 +1,4 @@
-"""Simulate a batch of runs, writing each run's spike trains and cost."""
+"""Simulate a batch of runs, writing each run's spike trains and the batch's costs."""
 
 import logging
 import sys

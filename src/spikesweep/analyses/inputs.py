@@ -4,37 +4,29 @@ import contextlib
 import functools
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
 from spikesweep.analyses import ANALYSES
 from spikesweep.analyses.result import AnalysisResult
+from spikesweep.engine.batches import COST_COLUMNS
 from spikesweep.networks.connectivity import load_network
 from spikesweep.spikes import SpikeDataset, driven_neurons
+from spikesweep.study.axes import GRID_AXES
 
 __all__ = ["AnalysisInputs", "read_costs", "run_analysis"]
 
 
-def read_costs(paths, coords: list[dict]) -> pd.DataFrame:
-    """Per-run cost from the runs' cost records: wall time (s), of it Brian2's
-    run loop (s), and peak RSS (MB).
-
-    ``coords[k]`` holds the coordinates of the run measured in ``paths[k]``.
-    """
-    rows = []
-    for path, run in zip(paths, coords, strict=True):
-        record = pd.read_csv(path, sep="\t").iloc[0]
-        rows.append(
-            {
-                **run,
-                "wall_s": float(record["s"]),
-                # NaN in records written before spikesweep kept the run-loop time
-                "simulation_s": float(record.get("simulation_s", np.nan)),
-                "max_rss_mb": float(record["max_rss"]),
-            }
-        )
-    return pd.DataFrame(rows)
+def read_costs(paths) -> pd.DataFrame:
+    """Per-run cost from the batches' cost tables: the run's coordinates, wall time
+    (``wall_s``), of it Brian2's run loop (``simulation_s``), and peak RSS
+    (``max_rss_mb``)."""
+    names = {axis.name: axis.dtype for axis in GRID_AXES if axis.dtype is str}
+    tables = [
+        pd.read_csv(path, sep="\t", dtype={"network": str, "mode": str, **names}) for path in paths
+    ]
+    costs = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=COST_COLUMNS)
+    return costs.rename(columns={"s": "wall_s", "max_rss": "max_rss_mb"})
 
 
 class AnalysisInputs:
@@ -44,11 +36,11 @@ class AnalysisInputs:
     :data:`~spikesweep.analyses.INPUTS` that an analysis reads (Snakemake's
     ``snakemake.input``): paths for ``spikes``, ``driven`` (of ``spikes.nc``)
     and ``rates``; lists of paths for ``networks``, ``state_runs`` and
-    ``costs``. ``cost_coords`` lists the coordinates of the runs of ``costs``.
+    ``costs`` (the batches' cost tables).
     """
 
-    def __init__(self, files, cost_coords: list[dict], stack: contextlib.ExitStack):
-        self._files, self._cost_coords, self._stack = files, cost_coords, stack
+    def __init__(self, files, stack: contextlib.ExitStack):
+        self._files, self._stack = files, stack
 
     @functools.cached_property
     def spikes(self) -> SpikeDataset:
@@ -80,10 +72,10 @@ class AnalysisInputs:
 
     @functools.cached_property
     def costs(self) -> pd.DataFrame:
-        return read_costs(self._files.costs, self._cost_coords)
+        return read_costs(self._files.costs)
 
 
-def run_analysis(name: str, files, parameters: dict, cost_coords=()) -> AnalysisResult:
+def run_analysis(name: str, files, parameters: dict) -> AnalysisResult:
     """Run analysis ``name`` on a rule's named input ``files`` with its ``parameters``.
 
     ``parameters`` holds the keywords of the analysis' function (its registry
@@ -93,5 +85,5 @@ def run_analysis(name: str, files, parameters: dict, cost_coords=()) -> Analysis
         raise KeyError(f"Unknown analysis {name!r}; expected one of {sorted(ANALYSES)}.")
     entry = ANALYSES[name]
     with contextlib.ExitStack() as stack:
-        data = AnalysisInputs(files, list(cost_coords), stack)
+        data = AnalysisInputs(files, stack)
         return entry.function(*(getattr(data, key) for key in entry.inputs), **parameters)

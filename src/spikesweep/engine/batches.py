@@ -1,8 +1,9 @@
 """A batch's runs, simulated one after the other, each kept as soon as it is done.
 
 A batch that is interrupted (a kill, a node failure, a signal to Snakemake
-alone) loses no finished run: each run's files are written as
-``.{name}.kept`` beside their paths, then hard-linked to them. Snakemake does
+alone) loses no finished run: each run's file is written as ``.{name}.kept``
+beside its path, then hard-linked to it, and its cost as ``.{stem}.tsv.kept``
+beside it (the batch's cost table is written from these once every run is done). Snakemake does
 not know the kept files, so they survive its removal of an interrupted job's
 outputs; the rerun links back every run whose kept file has its config hash
 instead of simulating it. The kept links stay until the runs are collected
@@ -24,21 +25,24 @@ from spikesweep.engine.standalone import run_program
 from spikesweep.files import atomic_path
 from spikesweep.networks.connectivity import load_network
 from spikesweep.storage import stored_config_hash, write_run
+from spikesweep.study.axes import RUN_COORDS
 from spikesweep.study.runs import Run, config_hash
 
-__all__ = ["release_kept", "run_batch", "runner", "write_cost"]
+__all__ = ["COST_COLUMNS", "release_kept", "run_batch", "runner"]
 
 logger = logging.getLogger(__name__)
 
+#: Columns of a batch's cost table (TSV, one row per run): the run's coordinates,
+#: Snakemake's benchmark columns ``s`` (wall time) and ``max_rss`` (MB), and
+#: ``simulation_s`` (of ``s``, Brian2's run loop).
+COST_COLUMNS = (*RUN_COORDS, "s", "max_rss", "simulation_s")
 
-def write_cost(path: str | Path, cost: RunCost) -> None:
-    """Write a run's cost as a one-row TSV: Snakemake's benchmark columns ``s`` and
-    ``max_rss`` (MB), and ``simulation_s`` (of ``s``, Brian2's run loop)."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(
-            "s\tmax_rss\tsimulation_s\n"
-            f"{cost.wall_s:.4f}\t{cost.max_rss_mb:.2f}\t{cost.simulation_s:.4f}\n"
-        )
+
+def _cost_row(run: Run, cost: RunCost) -> str:
+    """A run's row of its batch's cost table."""
+    coords = [str(value) for value in run.coords.values()]
+    numbers = [f"{cost.wall_s:.4f}", f"{cost.max_rss_mb:.2f}", f"{cost.simulation_s:.4f}"]
+    return "\t".join(coords + numbers) + "\n"
 
 
 def runner(build_dir: str | Path | None, network_path: str | Path) -> Runner:
@@ -66,42 +70,48 @@ def _kept(path: str | Path) -> Path:
     return path.with_name(f".{path.name}.kept")
 
 
-def _publish(*paths: str) -> None:
-    """Give each kept file its path (a hard link; a copy where links are not supported)."""
-    for path in paths:
-        Path(path).unlink(missing_ok=True)
-        try:
-            os.link(_kept(path), path)
-        except OSError:
-            shutil.copyfile(_kept(path), path)
+def _kept_cost(path: str | Path) -> Path:
+    """Where a batch keeps the cost row of the run whose file is ``path``."""
+    return _kept(Path(path).with_suffix(".tsv"))
 
 
-def _restore(run: Run, *paths: str) -> bool:
+def _publish(path: str) -> None:
+    """Give a kept run file its path (a hard link; a copy where links are not supported)."""
+    Path(path).unlink(missing_ok=True)
+    try:
+        os.link(_kept(path), path)
+    except OSError:
+        shutil.copyfile(_kept(path), path)
+
+
+def _restore(run: Run, path: str) -> bool:
     """Publish a run that an interrupted job of this batch finished; False if none."""
-    if not all(_kept(path).is_file() for path in paths):
+    if not (_kept(path).is_file() and _kept_cost(path).is_file()):
         return False
-    if stored_config_hash(_kept(paths[0])) != config_hash(run.to_json()):
+    if stored_config_hash(_kept(path)) != config_hash(run.to_json()):
         return False
-    _publish(*paths)
+    _publish(path)
     return True
 
 
 def run_batch(
     runs: list[Run],
     spikes_paths: list[str],
-    cost_paths: list[str],
+    costs_path: str,
     simulate_run: Runner,
     command: str,
     keep_going: Callable[[], bool] = lambda: True,
 ) -> None:
-    """Simulate a batch, writing each run's file and cost as soon as it is done.
+    """Simulate a batch, writing each run's file as soon as it is done, then its cost table.
 
     Parameters
     ----------
     runs : list of Run
         The batch's runs, one structure.
-    spikes_paths, cost_paths : list of str
-        Where each run's NetCDF file and cost TSV go.
+    spikes_paths : list of str
+        Where each run's NetCDF file goes.
+    costs_path : str
+        Where the batch's cost table goes (:data:`COST_COLUMNS`, a row per run).
     simulate_run : Runner
         Simulates a run (see :func:`runner`).
     command : str
@@ -111,11 +121,9 @@ def run_batch(
         ``RuntimeError`` (its finished runs kept). The workflow passes
         :func:`spikesweep.engine.locks.snakemake_alive`.
     """
-    for k, (run, spikes_path, cost_path) in enumerate(
-        zip(runs, spikes_paths, cost_paths, strict=True), start=1
-    ):
+    for k, (run, spikes_path) in enumerate(zip(runs, spikes_paths, strict=True), start=1):
         label = f"run {k}/{len(runs)}: {run.label}"
-        if _restore(run, spikes_path, cost_path):
+        if _restore(run, spikes_path):
             logger.info("%s: finished by an interrupted job, kept", label)
             continue
         if not keep_going():
@@ -125,12 +133,18 @@ def run_batch(
             )
         trains, cost = simulate_run(run)
         write_run(_kept(spikes_path), trains, run, command)
-        write_cost(_kept(cost_path), cost)
-        _publish(spikes_path, cost_path)
+        with atomic_path(_kept_cost(spikes_path)) as tmp:
+            tmp.write_text(_cost_row(run, cost))
+        _publish(spikes_path)
         logger.info("%s: %d spikes in %.2f s", label, len(trains.step), cost.wall_s)
+    with atomic_path(costs_path) as tmp:
+        rows = [_kept_cost(path).read_text() for path in spikes_paths]
+        tmp.write_text("\t".join(COST_COLUMNS) + "\n" + "".join(rows))
 
 
 def release_kept(paths) -> None:
-    """Remove the kept links of finished runs' files ``paths`` (once they are collected)."""
+    """Remove what a batch kept of the finished runs whose files are ``paths``
+    (once they are collected)."""
     for path in paths:
         _kept(path).unlink(missing_ok=True)
+        _kept_cost(path).unlink(missing_ok=True)

@@ -87,11 +87,6 @@ class Axis:
         """CF attributes of the axis' coordinate variable."""
         return {"long_name": self.long_name, **({"units": self.units} if self.units else {})}
 
-    @property
-    def wildcard(self) -> str:
-        """Regular expression of the axis' path component."""
-        return {float: r"[0-9.e+-]+", int: r"[0-9]+", str: NAME_PATTERN.pattern[1:-1]}[self.dtype]
-
     def format(self, value) -> str:
         """The value as a path component."""
         return {float: format_value, int: lambda v: str(int(v)), str: str}[self.dtype](value)
@@ -130,11 +125,13 @@ AXIS_NAMES = tuple(axis.name for axis in GRID_AXES)
 RUN_COORDS = ("network", "mode", *AXIS_NAMES, "seed")
 
 
-def run_path() -> str:
-    """The path of a run below a stage folder, as a Snakemake wildcard pattern.
+def run_path(axes=AXIS_NAMES) -> str:
+    """The path of a run below a stage folder, as a ``str.format`` pattern.
 
     ``{network}/mode~{mode}/rate_hz~{rate_hz}/.../seed~{seed}``: one
-    ``{axis}~{value}`` level per grid axis.
+    ``{axis}~{value}`` level per name in ``axes`` (in the order of
+    :data:`GRID_AXES`), filled from :attr:`spikesweep.study.runs.Run.wildcards`.
     """
-    levels = [f"{name}~{{{name}}}" for name in ("mode", *AXIS_NAMES, "seed")]
+    names = [name for name in AXIS_NAMES if name in axes]
+    levels = [f"{name}~{{{name}}}" for name in ("mode", *names, "seed")]
     return "/".join(["{network}", *levels])

@@ -11,13 +11,21 @@ check what a schema cannot express and expand the sweeps into one
 
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from spikesweep.errors import ConfigError, NetworkError
 from spikesweep.networks import connectivity, flywire
-from spikesweep.study.axes import LESIONED_SUFFIX, NAME_PATTERN, NUMERIC_AXES
+from spikesweep.study.axes import (
+    DRIVE_AXES,
+    GRID_AXES,
+    LESIONED_SUFFIX,
+    NAME_PATTERN,
+    NUMERIC_AXES,
+    run_path,
+)
 from spikesweep.study.runs import Run
 
 __all__ = ["EXECUTION_KEYS", "Study", "load_study", "results_config"]
@@ -46,6 +54,20 @@ class Study:
     networks: dict
     runs: tuple[Run, ...]
     state_networks: frozenset[str] = frozenset()
+
+    @cached_property
+    def path_axes(self) -> tuple[str, ...]:
+        """The grid axes of run paths: the drive axes, and every axis whose value varies."""
+        return tuple(
+            axis.name
+            for index, axis in enumerate(GRID_AXES)
+            if axis in DRIVE_AXES or len({run.point[index] for run in self.runs}) > 1
+        )
+
+    @cached_property
+    def run_path(self) -> str:
+        """The ``str.format`` pattern of run paths (:func:`~spikesweep.study.axes.run_path`)."""
+        return run_path(self.path_axes)
 
 
 def _network_size(source: dict, flywire_ids: np.ndarray | None, config_dir: Path) -> int | None:
