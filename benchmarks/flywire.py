@@ -80,7 +80,7 @@ def run_spikesweep(workdir: Path, study: dict) -> dict:
         return pd.concat([pd.read_csv(path, sep="\t") for path in paths])
 
     jobs = {kind: records(kind) for kind in ("networks", "builds", "batches")}
-    runs = records("sims")
+    runs = records("runs")
     with xr.open_dataset(results / "spikes.nc") as spikes:
         n_spikes = int(spikes.sizes["spike"])
     return {

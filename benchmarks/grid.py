@@ -82,7 +82,7 @@ def run(workdir: Path, config: dict, cython_cache: Path) -> float:
 
 
 def records(workdir: Path, kind: str) -> pd.DataFrame:
-    """Benchmark records (one row per file) under results/grid/benchmarks/{kind}/."""
+    """Cost records under results/grid/benchmarks/{kind}/: a row per job, per run for "runs"."""
     paths = sorted((workdir / "results/grid/benchmarks" / kind).rglob("*.tsv"))
     if not paths:
         return pd.DataFrame({"s": [], "max_rss": []})
@@ -107,7 +107,7 @@ def main(quick: bool) -> None:
         engine = tmp / "poisson_input"
         wall = run(engine, study(RANDOM3000, "poisson_input", grid), cache)
         rows.append(("(b) spikesweep, poisson_input", wall, peak_mb(engine)))
-        floor = records(engine, "sims")["s"].sum() / CORES + records(engine, "builds")["s"].sum()
+        floor = records(engine, "runs")["s"].sum() / CORES + records(engine, "builds")["s"].sum()
         rows.append(("(c) floor: run loops / cores + one build", floor, float("nan")))
         loops = []
         for n, target, cython_cache in (
