@@ -1,7 +1,6 @@
 rule collect:
     input:
         runs=get_run_files(STUDY.runs),
-        costs=[get_batch_costs(batch) for batch in BATCHES],
         flywire_networks=get_network_npz(FLYWIRE_NETWORKS),
     output:
         spikes=f"{RESULTS}/spikes.nc",

@@ -21,10 +21,8 @@ def read_costs(paths) -> pd.DataFrame:
     """Per-run cost from the batches' cost tables: the run's coordinates, wall time
     (``wall_s``), of it Brian2's run loop (``simulation_s``), and peak RSS
     (``max_rss_mb``)."""
-    names = {axis.name: axis.dtype for axis in GRID_AXES if axis.dtype is str}
-    tables = [
-        pd.read_csv(path, sep="\t", dtype={"network": str, "mode": str, **names}) for path in paths
-    ]
+    names = ["network", "mode", *(axis.name for axis in GRID_AXES if axis.dtype is str)]
+    tables = [pd.read_csv(path, sep="\t", dtype=dict.fromkeys(names, str)) for path in paths]
     costs = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=COST_COLUMNS)
     return costs.rename(columns={"s": "wall_s", "max_rss": "max_rss_mb"})
 

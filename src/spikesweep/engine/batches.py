@@ -2,8 +2,8 @@
 
 A batch that is interrupted (a kill, a node failure, a signal to Snakemake
 alone) loses no finished run: each run's file is written as ``.{name}.kept``
-beside its path, then hard-linked to it, and its cost as ``.{stem}.tsv.kept``
-beside it (the batch's cost table is written from these once every run is done). Snakemake does
+beside its path, then hard-linked to it, and its cost row as ``.{stem}.tsv.kept``
+(the batch's cost table is written from these once every run is done). Snakemake does
 not know the kept files, so they survive its removal of an interrupted job's
 outputs; the rerun links back every run whose kept file has its config hash
 instead of simulating it. The kept links stay until the runs are collected
