@@ -1,5 +1,7 @@
 """FlyWire files: the synthetic generator, the loader's checks, and a Shiu-style study."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -10,7 +12,7 @@ import yaml
 from conftest import ROOT, snakemake, validated
 
 from spikesweep.errors import ConfigError, NetworkError
-from spikesweep.networks.connectivity import load_network, network_from_source
+from spikesweep.networks.connectivity import network_from_source
 from spikesweep.networks.flywire import CONNECTIVITY_COLUMNS, load_flywire, read_neuron_ids
 from spikesweep.networks.synthetic import study_flywire_ids, write_synthetic
 from spikesweep.study import load_study
@@ -162,36 +164,73 @@ def test_targets_are_flywire_ids_and_unknown_ones_are_named(pair):
         load_study(validated(bad))
 
 
+SCREEN_SEEDS = list(range(8))
+
+
 @pytest.mark.workflow
-def test_a_shiu_style_experiment_gives_rates_by_flywire_id(pair, tmp_path):
-    """Drive the five strongest excitatory neurons (refractory 0), once intact and once
-    with the driven neurons silenced: the negative control where nothing else may fire."""
+def test_a_shiu_style_screen_finds_responders_and_what_silencing_removes(pair, tmp_path):
+    """Drive the five strongest excitatory neurons (refractory 0) against a baseline
+    without drive, intact and with the driven neurons' outgoing synapses silenced:
+    the silenced arm is the known answer where nothing but the driven neurons responds."""
     neurons, connectivity = pair
     matrix, ids = load_flywire(neurons, connectivity)
     strength = np.asarray(matrix.multiply(matrix > 0).sum(axis=1)).ravel()
     strength[np.asarray(matrix.min(axis=1).toarray()).ravel() < 0] = 0  # excitatory only
-    driven = ids[np.argsort(strength)[-5:]].tolist()
-    (tmp_path / "config.yaml").write_text(
-        yaml.safe_dump(flywire_config(pair, driven, silenced=driven))
-    )
+    driven = sorted(ids[np.argsort(strength)[-5:]].tolist())
+    config = flywire_config(pair, driven)
+    del config["networks"]["fly-silenced"]
+    config |= {"seeds": SCREEN_SEEDS, "duration_ms": 500, "analyses": ["responders", "silencing"]}
+    config["sweeps"]["sugar"] |= {
+        "networks": ["fly"],
+        "targets": {"baseline": [], "strong": driven},
+        "silenced": {"none": [], "driven": driven},
+    }
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     result = snakemake(tmp_path, "--cores", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     results = tmp_path / "results/shiu"
-    assert not (results / "answers.md").exists()  # analyses: []
-    for network in ("fly", "fly-silenced"):
-        with xr.open_dataset(results / "rates.nc", group=network) as rates:
-            np.testing.assert_array_equal(rates["flywire_id"].values, ids)
-            assert rates["rate_hz_out"].sizes["seed"] == 3
-    tables = {
-        network: pd.read_csv(results / f"neuron_rates/{network}.csv")
-        for network in ("fly", "fly-silenced")
-    }
-    for table in tables.values():
-        rows = table.set_index("flywire_id").loc[driven]
-        # refractory 0: every 150 Hz input event fires; the mean of 5 neurons x 3 s has
-        # sd 3.2 Hz, so +-15 Hz is a 4.7 sd band (false-positive rate < 1e-5)
-        assert abs(rows["mean_rate_hz"].mean() - 150) < 15
-        assert (rows["n_seeds"] == 3).all()
-    assert len(tables["fly"]) > len(driven)  # the drive propagates ...
-    assert set(tables["fly-silenced"]["flywire_id"]) == set(driven)  # ... unless silenced
-    assert load_network(results / "networks/fly-silenced.npz").shape == matrix.shape
+    with xr.open_dataset(results / "rates.nc", group="fly") as rates:
+        np.testing.assert_array_equal(rates["flywire_id"].values, ids)
+        assert rates["rate_hz_out"].sizes["seed"] == len(SCREEN_SEEDS)
+        assert rates["driven_neuron"].sel(targets="baseline").sum() == 0
+    rows = pd.read_csv(results / "neuron_rates/fly.csv").set_index("flywire_id")
+    rows = rows[(rows["targets"] == "strong") & (rows["silenced"] == "none")].loc[driven]
+    # refractory 0: every 150 Hz input event fires; the mean of 5 neurons x 8 x 0.5 s has
+    # sd 2.7 Hz, so +-15 Hz is a 5.5 sd band (false-positive rate < 1e-7)
+    assert abs(rows["mean_rate_hz"].mean() - 150) < 15
+
+    verdict = json.loads((results / "analysis/responders.json").read_text())
+    assert verdict["verdict"] == "responses beyond the driven neurons"
+    assert verdict["controls"]["driven_neurons_respond"]["passed"] is True
+    assert verdict["controls"]["baseline_halves"]["passed"] is True
+    intact = pd.read_csv(results / "responders/fly/strong.csv")
+    assert set(driven) <= set(intact["flywire_id"]) and len(intact) > len(driven)
+    assert (intact["p_adjusted"] <= verdict["alpha"]).all()
+    assert (intact["ci95_low_hz"] <= intact["mean_rate_hz"]).all()
+    silenced = pd.read_csv(results / "responders/fly/strong__silenced~driven.csv")
+    assert set(silenced["flywire_id"]) == set(driven)  # nothing passes the driven neurons on
+
+    silencing = json.loads((results / "analysis/silencing.json").read_text())
+    assert silencing["verdict"] == "silencing changes responses"
+    with xr.open_dataset(results / "analysis/silencing.nc") as numbers:
+        tests = numbers[["neuron", "intact_hz", "silenced_hz", "verdict", "reachable"]]
+        tests = tests.to_dataframe()
+    assert len(tests) == len(intact)
+    assert (tests["reachable"] == 1).all()  # every responder is downstream of the driven set
+    others = tests[~np.isin(ids[tests["neuron"].to_numpy()], driven)]
+    assert (others["silenced_hz"] == 0).all()  # they fire only through the silenced set,
+    assert (others["verdict"] != "rises").all()
+    # and a drop from 5 Hz or more is found (8 seeds: a weaker one may lack the power)
+    assert (others.loc[others["intact_hz"] >= 5, "verdict"] == "drops").all()
+
+    spikes = pq.read_table(results / "parquet/fly/strong.parquet").to_pandas()
+    assert list(spikes.columns) == ["t", "trial", "flywire_id", "exp_name"]
+    assert set(spikes["trial"]) == set(SCREEN_SEEDS) and set(spikes["exp_name"]) == {"strong"}
+    assert ((spikes["t"] >= 0) & (spikes["t"] < 0.5)).all()
+    counts = spikes.groupby(["trial", "flywire_id"]).size()
+    n_spikes = counts.groupby("flywire_id").sum().reindex(intact["flywire_id"]).to_numpy()
+    np.testing.assert_allclose(  # the export holds the spikes the rates count
+        n_spikes / (0.5 * len(SCREEN_SEEDS)), intact["mean_rate_hz"].to_numpy(), rtol=1e-9
+    )
+    for figure in ("responders", "silencing"):
+        assert (results / f"figures/{figure}.png").stat().st_size > 0

@@ -1,4 +1,5 @@
-"""Spike trains for the field's tools: Neo (and so Elephant) objects, and NWB files.
+"""Spike trains for the field's tools: Neo (and so Elephant) objects, NWB files, and the
+parquet layout of Shiu et al.'s notebooks.
 
 Both read a spike dataset through :class:`~spikesweep.spikes.SpikeDataset`, so
 they work on ``spikes.nc`` and on run files alike. Only the stored trains are
@@ -13,6 +14,8 @@ import warnings
 from pathlib import Path
 
 import neo
+import numpy as np
+import pandas as pd
 import quantities as pq
 from pynwb import NWBHDF5IO, NWBFile
 
@@ -20,7 +23,7 @@ from spikesweep.files import atomic_path
 from spikesweep.spikes import SpikeDataset
 from spikesweep.study.axes import RUN_COORDS
 
-__all__ = ["SESSION_START", "to_neo", "write_nwb"]
+__all__ = ["SESSION_START", "shiu_spikes", "to_neo", "write_nwb"]
 
 #: The session start of exported NWB files: NWB requires one, and a run has no date
 #: (a wall-clock time would make the file's bytes depend on when it was written).
@@ -101,3 +104,44 @@ def write_nwb(spikes: SpikeDataset, path: str | Path, identifier: str, descripti
         warnings.filterwarnings("ignore", message="The file path provided", category=UserWarning)
         with NWBHDF5IO(str(tmp), "w") as io:
             io.write(nwb)
+
+
+def shiu_spikes(
+    spikes: SpikeDataset, selection: dict, flywire_ids: np.ndarray, exp_name: str
+) -> pd.DataFrame:
+    """One experiment's spikes in the layout of Shiu et al.'s parquet files.
+
+    Parameters
+    ----------
+    spikes : SpikeDataset
+        A spike dataset holding the experiment's runs.
+    selection : dict
+        The experiment's coordinates (network, mode, every grid axis): its runs
+        over all seeds.
+    flywire_ids : ndarray of int64, shape (n_neurons,)
+        FlyWire id of each neuron index.
+    exp_name : str
+        The experiment's name, repeated in column ``exp_name``.
+
+    Returns
+    -------
+    DataFrame
+        ``t`` (spike time, s, float64), ``trial`` (the seed), ``flywire_id``
+        (int64), ``exp_name``: a row per spike, by seed, neuron and time.
+    """
+    frames = []
+    for coords, rows in spikes.run_rows():
+        if all(coords[name] == value for name, value in selection.items()):
+            trains = spikes.decode(rows)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "t": trains.step * trains.dt_s,
+                        "trial": np.full(len(trains.step), coords["seed"], dtype=np.int64),
+                        "flywire_id": np.asarray(flywire_ids, dtype=np.int64)[trains.neuron],
+                    }
+                )
+            )
+    columns = {"t": np.float64, "trial": np.int64, "flywire_id": np.int64}
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    return table.astype(columns).assign(exp_name=exp_name)

@@ -235,6 +235,8 @@ def _drive(neurons, targets: np.ndarray, run: Run) -> list:
             neurons[i : i + 1].run_regularly(count, when="synapses", order=k, name=f"drive_{k}")
         return []
     n = run.grid_point["n_sources"]
+    if not len(targets):  # no source without a target
+        return []
     if run.mode == "poisson_group":  # source k * n + s feeds target k only
         pre = np.arange(n * len(targets))
         return _poisson_sources(neurons, pre, np.repeat(targets, n))

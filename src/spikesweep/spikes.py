@@ -48,7 +48,6 @@ __all__ = [
     "SpikeDataset",
     "SpikeTrains",
     "SpikeWriter",
-    "driven_neurons",
     "iter_runs",
     "spike_trains",
     "string_lengths",
@@ -494,21 +493,3 @@ def spike_trains(spikes: xr.Dataset, **selection) -> dict[int, np.ndarray]:
     ...                       rate_hz=150, n_sources=1, weight_mV=68.75, seed=0)  # doctest: +SKIP
     """
     return SpikeDataset.from_xarray(spikes).select(**selection).times()
-
-
-def driven_neurons(spikes: xr.Dataset) -> dict[tuple[str, str], np.ndarray]:
-    """The neurons of each driven set, by ``(network, targets)``: boolean arrays of
-    shape (n_neurons,)."""
-    dataset = SpikeDataset.from_xarray(spikes)
-    driven: dict[tuple[str, str], np.ndarray] = {}
-    sets = set(zip(dataset.coords["network"], dataset.coords["targets"], strict=True))
-    for network, targets in sorted(sets):
-        mask = np.zeros(dataset.n_neurons[network], dtype=bool)
-        rows = (
-            (dataset.coords["network"] == network)
-            & (dataset.coords["targets"] == targets)
-            & (dataset.coords["driven"] == 1)
-        )
-        mask[dataset.coords["neuron"][rows]] = True
-        driven[str(network), str(targets)] = mask
-    return driven

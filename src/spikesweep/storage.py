@@ -4,7 +4,9 @@ A run file holds one run's spike trains in the layout of :mod:`spikesweep.spikes
 ``spikes.nc`` is the concatenation of all run files' trains, one run after
 the other. ``rates.nc`` holds one NetCDF4 group per network with
 ``rate_hz_out (mode, <grid axes>, seed, neuron)``, NaN where a combination
-was not run; open it with ``xarray.open_datatree``. Writers stream with
+was not run, and the masks ``driven_neuron (targets, neuron)`` and
+``silenced_neuron (silenced, neuron)`` of the driven and silenced sets; open
+it with ``xarray.open_datatree``. Writers stream with
 ``netCDF4`` (xarray cannot append to NetCDF), so collecting holds one run in
 memory at a time. Every file carries :func:`provenance` attributes.
 """
@@ -45,6 +47,7 @@ if TYPE_CHECKING:  # xarray is only passed in: writing a run file stays light
 __all__ = [
     "RATE_DIMS",
     "collect",
+    "driven_neurons",
     "driven_rates",
     "iter_grid_points",
     "provenance",
@@ -56,6 +59,8 @@ logger = logging.getLogger(__name__)
 
 #: Dimensions of ``rate_hz_out`` in each network's group of ``rates.nc``.
 RATE_DIMS = ("mode", *AXIS_NAMES, "seed", "neuron")
+#: The masks of the neuron sets in each network's group of ``rates.nc``, by set axis.
+SET_MASKS = {"targets": "driven_neuron", "silenced": "silenced_neuron"}
 
 
 def _git_commit() -> str:
@@ -135,9 +140,14 @@ def stored_config_hash(path: str | Path) -> str | None:
 
 
 def _write_rate_groups(
-    dataset: netCDF4.Dataset, axes: dict[str, dict[str, list]], flywire_ids: dict
+    dataset: netCDF4.Dataset,
+    axes: dict[str, dict[str, list]],
+    sets: dict[tuple[str, str, str], Sequence[int]],
+    flywire_ids: dict,
 ) -> None:
-    """Create one group per network with its coordinate axes and a NaN-filled rate.
+    """Create one group per network with its coordinate axes, a NaN-filled rate and the
+    masks of its driven and silenced sets (``sets`` maps ``(network, "targets" or
+    "silenced", set name)`` to neuron indices).
 
     Networks in ``flywire_ids`` also get a ``flywire_id (neuron)`` coordinate.
     """
@@ -159,6 +169,13 @@ def _write_rate_groups(
             **COMPRESSION,
         )
         rate.setncatts({"long_name": "output firing rate of each neuron", "units": "Hz"})
+        for kind, variable in SET_MASKS.items():
+            masks = np.zeros((len(network_axes[kind]), len(network_axes["neuron"])), np.int8)
+            for k, name in enumerate(network_axes[kind]):
+                masks[k, list(sets[network, kind, name])] = 1
+            mask = group.createVariable(variable, np.int8, (kind, "neuron"), **COMPRESSION)
+            mask.setncatts({"long_name": f"1 if the {kind} set holds the neuron, else 0"})
+            mask[:] = masks
         if network in flywire_ids:
             ids = group.createVariable("flywire_id", np.int64, ("neuron",), **COMPRESSION)
             ids.setncatts({"long_name": "FlyWire root id of the neuron"})
@@ -181,12 +198,17 @@ def collect(
     Snakemake lists its inputs in. ``flywire_ids`` maps FlyWire networks to
     the id of each neuron index (a coordinate of their ``rates.nc`` group).
     """
-    index, sizes, n_trains, n_spikes = [], {}, 0, 0
+    index, sizes, sets, n_trains, n_spikes = [], {}, {}, 0, 0
     for path in run_paths:
         with netCDF4.Dataset(path) as dataset:
             run = SpikeDataset.from_netcdf4(dataset)
+            stored = Run.from_json(json.loads(dataset.getncattr("config")))
         ((network, n_neurons),) = run.n_neurons.items()
-        key = tuple(run.coords[name][0] for name in RUN_COORDS)
+        key = tuple(stored.coords[name] for name in RUN_COORDS)  # a run may have no train
+        for kind in ("targets", "silenced"):
+            members = getattr(stored, kind)
+            name = stored.grid_point[kind]
+            sets.setdefault((network, kind, name), range(n_neurons) if members is None else members)
         n_trains += len(run.counts)
         n_spikes += int(run.counts.sum())
         if sizes.setdefault(network, n_neurons) != n_neurons:
@@ -220,7 +242,7 @@ def collect(
         netCDF4.Dataset(rates_tmp, "w") as rates,
     ):
         rates.setncatts({"Conventions": "CF-1.11", **attrs})
-        _write_rate_groups(rates, axes, flywire_ids or {})
+        _write_rate_groups(rates, axes, sets, flywire_ids or {})
         writer = None
         for k, ((_, path), point) in enumerate(zip(index, points, strict=True)):
             with netCDF4.Dataset(path) as dataset:
@@ -266,13 +288,24 @@ def iter_grid_points(rate: xr.DataArray) -> Iterator[dict]:
         }
 
 
+def driven_neurons(rates: xr.DataTree, kind: str = "targets") -> dict[tuple[str, str], np.ndarray]:
+    """The neurons of each driven set (``kind="silenced"``: of each silenced set) in
+    ``rates.nc``, by ``(network, set name)``: boolean arrays of shape (n_neurons,)."""
+    sets = {}
+    for network, node in sorted(rates.children.items()):
+        masks = node[SET_MASKS[kind]]
+        for k, name in enumerate(masks[kind].values):
+            sets[network, str(name)] = masks.values[k].astype(bool)
+    return sets
+
+
 def driven_rates(rates: xr.DataTree, driven: dict) -> Iterator[tuple[str, str, dict, xr.DataArray]]:
     """Yield ``(network, mode, point, rate)`` for every combination run in ``rates.nc``.
 
     ``point`` maps each grid axis to its value (numbers as floats); ``rate``
     holds the rates (Hz) of the point's driven set with dimensions
     ``(seed, neuron)``, restricted to the seeds that were run. ``driven`` maps
-    ``(network, targets)`` to a mask (:func:`~spikesweep.spikes.driven_neurons`).
+    ``(network, targets)`` to a mask (:func:`driven_neurons`).
     """
     for network, node in sorted(rates.children.items()):
         for mode in node["rate_hz_out"]["mode"].values:

@@ -19,7 +19,6 @@ rule collect:
 rule summary:
     # The driven and other neurons' rates at each network, mode and point (CSV).
     input:
-        spikes=f"{RESULTS}/spikes.nc",
         rates=f"{RESULTS}/rates.nc",
     output:
         table=f"{RESULTS}/summary.csv",

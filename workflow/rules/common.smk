@@ -57,6 +57,7 @@ wildcard_constraints:
     structure=r"[0-9a-f]{12}",
     analysis="|".join(entry.name for entry in ANALYSES_RUN) or "none",
     figure="|".join(FIGURES) or "none",
+    experiment=r"[^/]+",
 
 
 def get_network_source(wildcards):
@@ -128,7 +129,7 @@ def get_config_value(path):
 # The files each kind of analysis input is read from (spikesweep.analyses.INPUTS).
 ANALYSIS_INPUT_FILES = {
     "spikes": f"{RESULTS}/spikes.nc",
-    "driven": f"{RESULTS}/spikes.nc",
+    "driven": f"{RESULTS}/rates.nc",
     "rates": f"{RESULTS}/rates.nc",
     "networks": get_network_npz(),
     "state_runs": get_run_files(STATE_RUNS),
@@ -182,7 +183,29 @@ def get_figure_files():
     ]
 
 
+def get_experiment_point(wildcards):
+    """An experiment's network, mode and grid point (spikesweep.study.Study.experiments)."""
+    run = STUDY.experiments[wildcards.network, wildcards.experiment]
+    return {key: value for key, value in run.coords.items() if key != "seed"}
+
+
+def get_screen_files():
+    """Each screened experiment's responder table (where the responders analysis runs),
+    and each FlyWire experiment's spikes as parquet."""
+    files = [
+        f"{RESULTS}/parquet/{network}/{name}.parquet"
+        for network, name in STUDY.experiments
+        if network in FLYWIRE_NETWORKS
+    ]
+    if ANALYSES["responders"] in ANALYSES_RUN:
+        files += [
+            f"{RESULTS}/responders/{network}/{name}.csv"
+            for network, name in STUDY.screened
+        ]
+    return files
+
+
 def get_final_output():
     outputs = [f"{RESULTS}/spikes.nc", f"{RESULTS}/rates.nc", f"{RESULTS}/summary.csv"]
     outputs += [f"{RESULTS}/neuron_rates/{network}.csv" for network in FLYWIRE_NETWORKS]
-    return outputs + get_answers() + get_figure_files()
+    return outputs + get_answers() + get_figure_files() + get_screen_files()

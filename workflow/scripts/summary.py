@@ -10,11 +10,9 @@ import xarray as xr  # noqa: E402
 
 from spikesweep.files import atomic_path  # noqa: E402
 from spikesweep.report.tables import point_summary  # noqa: E402
-from spikesweep.spikes import driven_neurons  # noqa: E402
+from spikesweep.storage import driven_neurons  # noqa: E402
 
-with xr.open_dataset(snakemake.input.spikes) as spikes:
-    driven = driven_neurons(spikes)
 with xr.open_datatree(snakemake.input.rates) as rates:
-    table = point_summary(rates.load(), driven)
+    table = point_summary(rates.load(), driven_neurons(rates))
 with atomic_path(snakemake.output.table) as tmp:
     table.to_csv(tmp, index=False, float_format="%.10g")

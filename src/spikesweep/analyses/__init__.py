@@ -22,7 +22,9 @@ statistics
 theory
     Analytic predictions (the dead-time rate of suprathreshold drive).
 independence, equivalence, input_scaling, propagation, inhibition
-    The analyses.
+    The analyses of the forum's questions.
+responders, silencing
+    The analyses of Shiu-style screens.
 """
 
 import difflib
@@ -51,7 +53,7 @@ REFERENCE_MODE = "poisson_input"
 #: The datasets an analysis may read, by the name its function's argument has.
 INPUTS = {
     "spikes": "spikes.nc, decoded (a SpikeDataset)",
-    "driven": "the neurons driven in any run, per network",
+    "driven": "the neurons of each driven set, per network (of rates.nc)",
     "rates": "rates.nc (an xarray.DataTree)",
     "networks": "the connectivity of every network",
     "state_runs": "the runs with recorded v and g, decoded",
@@ -149,7 +151,27 @@ def _needs_lesion_controls(study: Study) -> str | None:
     return None
 
 
+def _needs_baseline(study: Study) -> str | None:
+    if not study.screened:
+        return (
+            "needs a baseline: a driven set with no neurons ('targets: {baseline: []}') "
+            "next to the driven sets, at the same points"
+        )
+    return None
+
+
+def _needs_silencing_arms(study: Study) -> str | None:
+    silenced = {bool(run.silenced) for run in study.screened.values()}
+    if silenced != {False, True}:
+        return (
+            "needs a screen (a driven set and a baseline) with an intact arm and a "
+            "silenced set ('silenced: {none: [], name: [...]}')"
+        )
+    return None
+
+
 _ALPHA = {"alpha": "analysis/alpha"}
+_SCREEN = {**_ALPHA, "min_rate_hz": "analysis/min_response_hz"}
 
 #: Every analysis, in the order of the forum's questions.
 ANALYSES = {
@@ -213,6 +235,26 @@ ANALYSES = {
             figure="inhibition",
             category="Q4 inhibition",
             applies=_needs_lesion_controls,
+        ),
+        Analysis(
+            name="responders",
+            label="S1",
+            question="Which neurons respond to each activation?",
+            inputs=("rates", "driven"),
+            parameters=_SCREEN,
+            figure="responders",
+            category="S1 responders",
+            applies=_needs_baseline,
+        ),
+        Analysis(
+            name="silencing",
+            label="S2",
+            question="Which responses drop when a set of neurons is silenced?",
+            inputs=("rates", "driven", "networks"),
+            parameters=_SCREEN,
+            figure="silencing",
+            category="S2 silencing",
+            applies=_needs_silencing_arms,
         ),
     )
 }

@@ -11,7 +11,8 @@ from spikesweep.analyses import ANALYSES
 from spikesweep.analyses.result import AnalysisResult
 from spikesweep.engine.batches import COST_COLUMNS
 from spikesweep.networks.connectivity import load_network
-from spikesweep.spikes import SpikeDataset, driven_neurons
+from spikesweep.spikes import SpikeDataset
+from spikesweep.storage import driven_neurons
 from spikesweep.study.axes import GRID_AXES
 
 __all__ = ["AnalysisInputs", "read_costs", "run_analysis"]
@@ -32,8 +33,8 @@ class AnalysisInputs:
 
     ``files`` has attributes named as the keys of
     :data:`~spikesweep.analyses.INPUTS` that an analysis reads (Snakemake's
-    ``snakemake.input``): paths for ``spikes``, ``driven`` (of ``spikes.nc``)
-    and ``rates``; lists of paths for ``networks``, ``state_runs`` and
+    ``snakemake.input``): paths for ``spikes``, and ``driven`` and ``rates``
+    (of ``rates.nc``); lists of paths for ``networks``, ``state_runs`` and
     ``costs`` (the batches' cost tables).
     """
 
@@ -48,8 +49,8 @@ class AnalysisInputs:
 
     @functools.cached_property
     def driven(self) -> dict:
-        with xr.open_dataset(self._files.driven) as spikes:
-            return driven_neurons(spikes)
+        with xr.open_datatree(self._files.driven) as rates:
+            return driven_neurons(rates)
 
     @functools.cached_property
     def rates(self) -> xr.DataTree:

@@ -39,7 +39,9 @@ __all__ = [
     "propagation_figure",
     "raster_figure",
     "rates_figure",
+    "responders_figure",
     "save",
+    "silencing_figure",
     "tuning_figure",
 ]
 
@@ -282,6 +284,82 @@ def inhibition_figure(rates: xr.DataTree, network: str, lesioned: str, neuron: i
     return fig
 
 
+#: Most responders a panel of the responders figure shows (the strongest).
+SHOWN_RESPONDERS = 40
+
+
+def _experiment_label(row: dict) -> str:
+    return f"{row['network']}: {row['targets']} driven, silenced set {row['silenced']}"
+
+
+def responders_figure(numbers: xr.Dataset, summary: dict):
+    """Each experiment's strongest responders: mean rate and 95 % interval over seeds
+    (driven neurons in grey), one panel per experiment."""
+    table = numbers[["experiment", "neuron", "mean_rate_hz", "ci95_low_hz",
+                     "ci95_high_hz", "responder", "driven"]].to_dataframe()  # fmt: skip
+    experiments = summary["points"]
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            len(experiments) or 1, 1, figsize=(7, 2.2 * max(len(experiments), 1)), squeeze=False
+        )
+        for ax, (k, row) in zip(axes[:, 0], enumerate(experiments), strict=False):
+            shown = table[(table["experiment"] == k) & (table["responder"] == 1)]
+            shown = shown.sort_values(["mean_rate_hz", "neuron"], ascending=[False, True])
+            shown = shown.head(SHOWN_RESPONDERS)
+            x = np.arange(len(shown))
+            colours = np.where(shown["driven"] == 1, "0.6", MODE_COLOURS[row["mode"]])
+            ax.bar(x, shown["mean_rate_hz"], color=colours)
+            ax.errorbar(
+                x,
+                shown["mean_rate_hz"],
+                yerr=[
+                    shown["mean_rate_hz"] - shown["ci95_low_hz"],
+                    shown["ci95_high_hz"] - shown["mean_rate_hz"],
+                ],
+                fmt="none",
+                ecolor="black",
+                lw=0.6,
+            )
+            ax.set_xticks(x, shown["neuron"].astype(str), rotation=90, fontsize=5)
+            ax.set_ylabel("rate (Hz)")
+            ax.set_title(
+                f"{_experiment_label(row)}: {row['n_responders']} responders "
+                f"({row['downstream_responders']} not driven; grey: driven)",
+                fontsize=8,
+            )
+        axes[-1, 0].set_xlabel("neuron index")
+        fig.tight_layout()
+    return fig
+
+
+def silencing_figure(numbers: xr.Dataset, summary: dict):
+    """Intact vs silenced rate of each intact responder, one panel per silencing arm."""
+    table = numbers[["experiment", "intact_hz", "silenced_hz", "verdict"]].to_dataframe()
+    colours = {"drops": "#0072B2", "rises": "#D55E00", "unchanged": "0.6"}
+    arms = summary["points"]
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            1, max(len(arms), 1), figsize=(3.2 * max(len(arms), 1), 3.2), squeeze=False
+        )
+        for ax, (k, row) in zip(axes[0], enumerate(arms), strict=False):
+            arm = table[table["experiment"] == k]
+            for verdict, colour in colours.items():
+                chosen = arm[arm["verdict"] == verdict]
+                if len(chosen):
+                    ax.scatter(
+                        chosen["intact_hz"], chosen["silenced_hz"], s=6, color=colour,
+                        label=f"{verdict} ({len(chosen)})",
+                    )  # fmt: skip
+            top = max(float(arm[["intact_hz", "silenced_hz"]].max().max()), 1.0) if len(arm) else 1
+            ax.plot([0, top], [0, top], color="0.3", lw=0.6, ls=":")
+            ax.set_xlabel("intact rate (Hz)")
+            ax.set_ylabel("silenced rate (Hz)")
+            ax.set_title(_experiment_label(row), fontsize=8)
+            ax.legend(frameon=False, fontsize=6)
+        fig.tight_layout()
+    return fig
+
+
 def equivalence_figure(summary: dict):
     """Mean rate per mode and drive (with CI of the difference), and cost per run."""
     with plt.rc_context(STYLE):
@@ -489,6 +567,12 @@ DRAWERS = {
     "input_scaling": lambda files: input_scaling_figure(files.summary("input_scaling")),
     "propagation": lambda files: propagation_figure(files.numbers("propagation"), files.delay_ms),
     "inhibition": _inhibition,
+    "responders": lambda files: responders_figure(
+        files.numbers("responders"), files.summary("responders")
+    ),
+    "silencing": lambda files: silencing_figure(
+        files.numbers("silencing"), files.summary("silencing")
+    ),
 }
 
 

@@ -6,7 +6,7 @@ import xarray as xr
 
 from spikesweep.study.axes import AXIS_NAMES
 
-__all__ = ["point_summary", "rate_table"]
+__all__ = ["point_summary", "rate_table", "responder_table"]
 
 
 def rate_table(rates: xr.Dataset) -> pd.DataFrame:
@@ -54,6 +54,50 @@ def rate_table(rates: xr.Dataset) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True)
 
 
+def responder_table(
+    numbers: xr.Dataset, experiments: list[dict], point: dict, flywire_ids=None
+) -> pd.DataFrame:
+    """One experiment's responders (the responders analysis), strongest first.
+
+    Parameters
+    ----------
+    numbers, experiments
+        The analysis' ``responders.nc`` and its JSON ``points`` (one per experiment).
+    point : dict
+        The experiment's network, mode and grid point.
+    flywire_ids : ndarray, optional
+        FlyWire id of each neuron index, for a FlyWire network (column ``flywire_id``).
+
+    Returns
+    -------
+    DataFrame
+        ``neuron`` (or ``flywire_id``), ``rate_hz`` with its 95 % interval over
+        seeds, ``baseline_rate_hz``, ``difference_hz``, ``p_value``,
+        ``p_adjusted`` and ``driven``.
+    """
+    (index,) = [
+        k for k, row in enumerate(experiments) if all(row[name] == v for name, v in point.items())
+    ]
+    tests = numbers[[name for name in numbers.data_vars if numbers[name].dims == ("test",)]]
+    table = tests.to_dataframe()
+    table = table[(table["experiment"] == index) & (table["responder"] == 1)]
+    table = table.sort_values(["mean_rate_hz", "neuron"], ascending=[False, True])
+    columns = [
+        "mean_rate_hz",
+        "ci95_low_hz",
+        "ci95_high_hz",
+        "baseline_rate_hz",
+        "difference_hz",
+        "p_value",
+        "p_adjusted",
+    ]
+    out = table[["neuron", *columns]].astype({"neuron": np.int64})
+    out["driven"] = table["driven"].astype(bool)
+    if flywire_ids is not None:
+        out.insert(0, "flywire_id", np.asarray(flywire_ids)[out.pop("neuron")])
+    return out.reset_index(drop=True)
+
+
 def point_summary(rates: xr.DataTree, driven: dict) -> pd.DataFrame:
     """Rates at each network, mode and grid point that was run: a row each.
 
@@ -62,7 +106,7 @@ def point_summary(rates: xr.DataTree, driven: dict) -> pd.DataFrame:
     rates : xarray.DataTree
         A study's ``rates.nc``.
     driven : dict of (str, str) to ndarray of bool
-        The neurons of each network's driven sets (``spikesweep.spikes.driven_neurons``).
+        The neurons of each network's driven sets (``spikesweep.storage.driven_neurons``).
 
     Returns
     -------

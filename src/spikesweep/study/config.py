@@ -69,6 +69,45 @@ class Study:
         """The ``str.format`` pattern of run paths (:func:`~spikesweep.study.axes.run_path`)."""
         return run_path(self.path_axes)
 
+    @cached_property
+    def experiments(self) -> dict[tuple[str, str], Run]:
+        """Every experiment (the runs of one network, mode and grid point, over seeds), by
+        ``(network, name)``: its first run.
+
+        The name is the driven set's, then ``silenced~{set}`` when neurons are silenced,
+        then ``{axis}~{value}`` for the mode and each other axis that varies in the
+        study, joined by ``__`` (``sugar__silenced~MN9``).
+        """
+        varying = [
+            name
+            for name in ("mode", *self.path_axes)
+            if name not in ("targets", "silenced")
+            and len({run.coords[name] for run in self.runs}) > 1
+        ]
+        experiments = {}
+        for run in self.runs:
+            parts = [run.grid_point["targets"]]
+            if run.silenced:
+                parts.append(f"silenced~{run.grid_point['silenced']}")
+            parts += [f"{name}~{run.wildcards[name]}" for name in varying]
+            experiments.setdefault((run.network, "__".join(parts)), run)
+        return experiments
+
+    @cached_property
+    def screened(self) -> dict[tuple[str, str], Run]:
+        """The experiments that drive neurons and have a baseline: an experiment at the
+        same network, mode, silenced set and other axes whose driven set is empty."""
+        baselines = {
+            (run.network, run.mode, *run.point[1:])
+            for run in self.experiments.values()
+            if run.targets == ()
+        }
+        return {
+            key: run
+            for key, run in self.experiments.items()
+            if run.targets != () and (run.network, run.mode, *run.point[1:]) in baselines
+        }
+
 
 def _network_size(source: dict, flywire_ids: np.ndarray | None, config_dir: Path) -> int | None:
     """Number of neurons of a network source, where known without reading its connectivity."""
