@@ -2,13 +2,15 @@
 
 Writes the synthetic whole-brain connectome (FlyWire v783 format and size, as
 benchmarks/flywire.py does), then screens 20 driven sets (20 neurons each,
-drawn with a fixed seed from the neurons CSV) x 5 seeds: PoissonInput at
-150 Hz x 68.75 mV, refractory 0 for the driven neurons, 1 s each, through
-``snakemake --cores 2`` on a study with one sweep per driven set. The driven
-neurons are run values, so the study compiles one program (checked).
+drawn with a fixed seed from the neurons CSV) and a baseline without drive x
+5 seeds: PoissonInput at 150 Hz x 68.75 mV, refractory 0 for the driven
+neurons, 1 s each, through ``snakemake --cores 2``, end to end: collection,
+the responders analysis (its Snakemake benchmark record: wall time and peak
+RSS), the responder tables and the parquet exports. The driven neurons are
+run values, so the study compiles one program (checked).
 
 Prints, from this run's records: the measured screen (network load, the one
-build, the runs) next to what the same screen costs when the driven set is
+build, the runs, the analysis) next to what the same screen costs when the driven set is
 compiled in, as it was before run-time targets: one build per experiment,
 that is this run's wall time plus 19 more builds of the measured build time,
 one per core at a time. (Measuring it would take 19 more whole-brain builds.)
@@ -17,11 +19,13 @@ one per core at a time. (Measuring it would take 19 more whole-brain builds.)
 """
 
 import argparse
+import json
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import yaml
 from flywire import ROOT, run_spikesweep
 
@@ -34,7 +38,7 @@ CORES = 2
 
 
 def screen_study(neurons: Path, connectivity: Path, n_seeds: int) -> dict:
-    """The screen: flywire.yaml's model and drive, one sweep per driven set."""
+    """The screen: flywire.yaml's model and drive, a named driven set per experiment."""
     study = yaml.safe_load((ROOT / "config/studies/flywire.yaml").read_text())
     study["study"] = "screen"
     study["seeds"] = list(range(n_seeds))
@@ -45,13 +49,12 @@ def screen_study(neurons: Path, connectivity: Path, n_seeds: int) -> dict:
     ids = read_neuron_ids(neurons)
     rng = np.random.default_rng(2026)
     drive = study["sweeps"]["sugar"]
-    study["sweeps"] = {
-        f"experiment{k:02d}": {
-            **drive,
-            "targets": sorted(rng.choice(ids, N_DRIVEN, replace=False).tolist()),
-        }
+    sets = {
+        f"experiment{k:02d}": sorted(rng.choice(ids, N_DRIVEN, replace=False).tolist())
         for k in range(N_EXPERIMENTS)
     }
+    study["sweeps"] = {"screen": {**drive, "targets": {"baseline": [], **sets}}}
+    del study["sweeps"]["screen"]["silenced"]  # an activation screen
     return study
 
 
@@ -70,12 +73,16 @@ def main() -> None:
         (folder / "screen").mkdir()
         study = screen_study(neurons, connectivity, args.seeds)
         ours = run_spikesweep(folder / "screen", study)
-        builds = sorted((folder / "screen/results/screen/builds").glob("*/*/*"))
+        results = folder / "screen/results/screen"
+        builds = sorted((results / "builds").glob("*/*/*"))
+        analysis = pd.read_csv(results / "benchmarks/analysis/responders.tsv", sep="\t")
+        verdict = json.loads((results / "analysis/responders.json").read_text())["verdict"]
     assert len(builds) == 1, f"the screen compiled {len(builds)} programs"
-    n_runs = N_EXPERIMENTS * args.seeds
+    n_runs = (N_EXPERIMENTS + 1) * args.seeds
     rebuilt_s = ours["wall_s"] + (N_EXPERIMENTS - 1) * ours["build_s"] / CORES
     print(
-        f"\n{N_EXPERIMENTS} driven sets x {args.seeds} seeds ({n_runs} runs of 1 s) on "
+        f"\n{N_EXPERIMENTS} driven sets and a baseline x {args.seeds} seeds ({n_runs} runs "
+        f"of 1 s) on "
         f"{args.neurons:,} neurons, --cores {CORES}\n"
     )
     print("| | one program (measured) | a program per experiment (from the same run) |")
@@ -85,13 +92,18 @@ def main() -> None:
         f"| load + build (s) | {ours['load_s']:.0f} + {ours['build_s']:.0f} | "
         f"{ours['load_s']:.0f} + {N_EXPERIMENTS} x {ours['build_s']:.0f} |"
     )
-    per_run_s = ours["run_s"] / N_EXPERIMENTS  # run_spikesweep divides by the seeds only
+    per_run_s = ours["run_s"] * args.seeds / n_runs  # run_spikesweep divides by the seeds
     print(
         f"| per run (s), of which run loop | {per_run_s:.1f}, "
         f"{ours['simulation_s']:.1f} | the same |"
     )
     print(f"| whole screen (s) | {ours['wall_s']:.0f} | {rebuilt_s:.0f} |")
     print(f"| peak RSS (GB) | {ours['max_rss_gb']:.2f} | the same |")
+    print(
+        f"| responders analysis (s, peak RSS GB) | {analysis['s'].item():.0f}, "
+        f"{analysis['max_rss'].item() / 1024:.2f} | the same |"
+    )
+    print(f"\nverdict: {verdict}")
     print(f"\nrebuild per experiment / one program: {rebuilt_s / ours['wall_s']:.2f}x")
 
 

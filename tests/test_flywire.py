@@ -68,8 +68,10 @@ def test_the_flywire_study_is_valid_and_names_its_ids():
     """config/studies/flywire.yaml passes the schema; `make flywire-data` includes its ids."""
     study = yaml.safe_load((ROOT / "config/studies/flywire.yaml").read_text())
     validated(study)
-    ids = study_flywire_ids(study)
-    assert ids == sorted(study["sweeps"]["sugar"]["targets"]) and len(ids) == 21
+    ids = study_flywire_ids(study)  # the sugar GRNs; the silenced ones are among them
+    assert ids == sorted(study["sweeps"]["sugar"]["targets"]["sugar"]) and len(ids) == 21
+    assert set(study["sweeps"]["sugar"]["silenced"]["sugar_subset"]) < set(ids)
+    assert study["analyses"] == ["responders", "silencing"]
     silenced = {**study["networks"]["fly"], "silenced": [1]}
     assert study_flywire_ids({**study, "networks": {"fly": silenced}}) == [1, *ids]
 

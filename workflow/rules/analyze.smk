@@ -12,6 +12,8 @@ rule analysis:
         verdict=f"{RESULTS}/analysis/{{analysis}}.json",
     log:
         f"{LOGS}/analysis/{{analysis}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/analysis/{{analysis}}.tsv"
     conda:
         "../../envs/spikesweep.yaml"
     params:

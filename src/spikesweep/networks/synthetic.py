@@ -108,14 +108,17 @@ def write_synthetic(
 
 
 def study_flywire_ids(config: dict) -> list[int]:
-    """Every FlyWire id a study config names: its flywire networks' silenced neurons
-    and the targets of sweeps on flywire networks."""
+    """Every FlyWire id a study config names: its flywire networks' silenced neurons,
+    and the driven and silenced sets of sweeps on flywire networks (lists or named sets)."""
     flywire = {name for name, source in config["networks"].items() if "flywire" in source}
     ids = {i for name in flywire for i in config["networks"][name].get("silenced", [])}
     for sweep in config["sweeps"].values():
-        targets = sweep.get("targets", "all")
-        if targets != "all" and flywire & set(sweep["networks"]):
-            ids.update(targets)
+        if not flywire & set(sweep["networks"]):
+            continue
+        for key in ("targets", "silenced"):
+            spec = sweep.get(key, [])
+            for members in spec.values() if isinstance(spec, dict) else [spec]:
+                ids.update([] if members == "all" else members)
     return sorted(ids)
 
 
