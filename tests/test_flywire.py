@@ -164,6 +164,39 @@ def test_targets_are_flywire_ids_and_unknown_ones_are_named(pair):
     bad["networks"]["fly"]["flywire"]["neurons"] = "missing.csv"
     with pytest.raises(ConfigError, match=r"networks\.fly\.flywire\.neurons.*missing\.csv"):
         load_study(validated(bad))
+    with pytest.raises(
+        ConfigError,
+        match=r"sweeps\.sugar\.targets.*\['GRN'\] are cell types.*"
+        r"'fly' has none",
+    ):
+        load_study(validated(flywire_config(pair, ["GRN"])))
+
+
+def typed_neurons(neurons, tmp_path, types: dict) -> str:
+    """A copy of a neurons CSV with a ``cell_type`` column: ``types`` maps FlyWire ids to
+    their type, the other neurons have none (a blank)."""
+    table = pd.read_csv(neurons, index_col=0)
+    table["cell_type"] = [types.get(i, "") for i in table.index]
+    table.to_csv(tmp_path / "typed.csv")
+    return str(tmp_path / "typed.csv")
+
+
+def test_sets_may_name_cell_types_of_the_neurons_csv(pair, tmp_path):
+    ids = read_neuron_ids(pair[0])
+    sugar = {int(i): "sugar_GRN" for i in ids[[3, 10, 11]]}
+    config = flywire_config(pair, ["sugar_GRN", int(ids[5])])
+    for network in config["networks"].values():
+        network["flywire"]["neurons"] = typed_neurons(pair[0], tmp_path, sugar)
+    config["sweeps"]["sugar"]["silenced"] = {"none": [], "grn": ["sugar_GRN"]}
+    study = load_study(validated(config))
+    assert {run.targets for run in study.runs} == {(3, 5, 10, 11)}
+    assert {run.silenced for run in study.runs} == {(), (3, 10, 11)}
+    config["sweeps"]["sugar"]["targets"] = ["water_GRN"]
+    with pytest.raises(ValueError, match=r"sweeps\.sugar\.targets.*\['water_GRN'\].*sugar_GRN"):
+        load_study(validated(config))
+    config["sweeps"]["sugar"]["targets"] = ["sugar_GRN", int(ids[3])]
+    with pytest.raises(ConfigError, match=r"sweeps\.sugar\.targets.*names a neuron twice"):
+        load_study(validated(config))
 
 
 SCREEN_SEEDS = list(range(8))
@@ -181,10 +214,12 @@ def test_a_shiu_style_screen_finds_responders_and_what_silencing_removes(pair, t
     driven = sorted(ids[np.argsort(strength)[-5:]].tolist())
     config = flywire_config(pair, driven)
     del config["networks"]["fly-silenced"]
+    typed = typed_neurons(neurons, tmp_path, dict.fromkeys(driven, "strong_type"))
+    config["networks"]["fly"]["flywire"]["neurons"] = typed
     config |= {"seeds": SCREEN_SEEDS, "duration_ms": 500, "analyses": ["responders", "silencing"]}
-    config["sweeps"]["sugar"] |= {
+    config["sweeps"]["sugar"] |= {  # driven by cell type, silenced by id: the same neurons
         "networks": ["fly"],
-        "targets": {"baseline": [], "strong": driven},
+        "targets": {"baseline": [], "strong": ["strong_type"]},
         "silenced": {"none": [], "driven": driven},
     }
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
@@ -193,6 +228,8 @@ def test_a_shiu_style_screen_finds_responders_and_what_silencing_removes(pair, t
     results = tmp_path / "results/shiu"
     with xr.open_dataset(results / "rates.nc", group="fly") as rates:
         np.testing.assert_array_equal(rates["flywire_id"].values, ids)
+        typed = rates["flywire_id"].values[rates["cell_type"].values == "strong_type"]
+        assert set(typed) == set(driven)
         assert rates["rate_hz_out"].sizes["seed"] == len(SCREEN_SEEDS)
         assert rates["driven_neuron"].sel(targets="baseline").sum() == 0
     rows = pd.read_csv(results / "neuron_rates/fly.csv").set_index("flywire_id")
@@ -205,8 +242,11 @@ def test_a_shiu_style_screen_finds_responders_and_what_silencing_removes(pair, t
     assert verdict["verdict"] == "responses beyond the driven neurons"
     assert verdict["controls"]["driven_neurons_respond"]["passed"] is True
     assert verdict["controls"]["baseline_halves"]["passed"] is True
-    intact = pd.read_csv(results / "responders/fly/strong.csv")
+    intact = pd.read_csv(results / "responders/fly/strong.csv", keep_default_na=False)
     assert set(driven) <= set(intact["flywire_id"]) and len(intact) > len(driven)
+    types = intact.set_index("flywire_id")["cell_type"]
+    assert (types.loc[driven] == "strong_type").all() and (types.drop(driven) == "").all()
+    assert list(rows.columns[:1]) == ["cell_type"]
     assert (intact["p_adjusted"] <= verdict["alpha"]).all()
     assert (intact["ci95_low_hz"] <= intact["mean_rate_hz"]).all()
     silenced = pd.read_csv(results / "responders/fly/strong__silenced~driven.csv")

@@ -11,7 +11,7 @@ from spikesweep.errors import NetworkError
 from spikesweep.networks.connectivity import (
     load_connectivity,
     load_network,
-    load_neuron_ids,
+    load_neuron_labels,
     network_from_source,
     random_connectivity,
     save_network,
@@ -41,7 +41,11 @@ def test_each_format_round_trips(tmp_path, suffix):
     ids = np.arange(len(DENSE)) + 10
     save_network(matrix, ids, tmp_path / "stored.npz")
     np.testing.assert_array_equal(load_network(tmp_path / "stored.npz").toarray(), DENSE)
-    np.testing.assert_array_equal(load_neuron_ids(tmp_path / "stored.npz"), ids)
+    assert load_neuron_labels(tmp_path / "stored.npz").keys() == {"flywire_id"}
+    np.testing.assert_array_equal(load_neuron_labels(tmp_path / "stored.npz")["flywire_id"], ids)
+    types = np.array(["KC", "", "MBON"])
+    save_network(matrix, ids, tmp_path / "typed.npz", cell_types=types)
+    np.testing.assert_array_equal(load_neuron_labels(tmp_path / "typed.npz")["cell_type"], types)
 
 
 def test_edge_list_size_can_exceed_the_largest_index(tmp_path):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.metadata
+import itertools
 import json
 import logging
 import os
@@ -61,6 +62,11 @@ logger = logging.getLogger(__name__)
 RATE_DIMS = ("mode", *AXIS_NAMES, "seed", "neuron")
 #: The masks of the neuron sets in each network's group of ``rates.nc``, by set axis.
 SET_MASKS = {"targets": "driven_neuron", "silenced": "silenced_neuron"}
+#: Labels of a FlyWire network's neurons in ``rates.nc``: name -> long name.
+NEURON_LABELS = {
+    "flywire_id": "FlyWire root id of the neuron",
+    "cell_type": "cell type of the neuron (empty: unknown)",
+}
 
 
 def _git_commit() -> str:
@@ -143,13 +149,14 @@ def _write_rate_groups(
     dataset: netCDF4.Dataset,
     axes: dict[str, dict[str, list]],
     sets: dict[tuple[str, str, str], Sequence[int]],
-    flywire_ids: dict,
+    neuron_labels: dict[str, dict[str, np.ndarray]],
 ) -> None:
     """Create one group per network with its coordinate axes, a NaN-filled rate and the
     masks of its driven and silenced sets (``sets`` maps ``(network, "targets" or
     "silenced", set name)`` to neuron indices).
 
-    Networks in ``flywire_ids`` also get a ``flywire_id (neuron)`` coordinate.
+    Networks in ``neuron_labels`` also get its coordinates on ``neuron``
+    (``flywire_id``, ``cell_type``).
     """
     for network, network_axes in axes.items():
         group = dataset.createGroup(network)
@@ -176,11 +183,18 @@ def _write_rate_groups(
             mask = group.createVariable(variable, np.int8, (kind, "neuron"), **COMPRESSION)
             mask.setncatts({"long_name": f"1 if the {kind} set holds the neuron, else 0"})
             mask[:] = masks
-        if network in flywire_ids:
-            ids = group.createVariable("flywire_id", np.int64, ("neuron",), **COMPRESSION)
-            ids.setncatts({"long_name": "FlyWire root id of the neuron"})
-            ids[:] = np.asarray(flywire_ids[network])[network_axes["neuron"]]
-            rate.setncatts({"coordinates": "flywire_id"})
+        labels = neuron_labels.get(network, {})
+        for name, values in labels.items():
+            values = np.asarray(values)[network_axes["neuron"]]
+            if values.dtype.kind == "U":  # variable-length strings, which HDF5 cannot compress
+                label = group.createVariable(name, str, ("neuron",))
+                label[:] = values.astype(object)
+            else:
+                label = group.createVariable(name, values.dtype, ("neuron",), **COMPRESSION)
+                label[:] = values
+            label.setncatts({"long_name": NEURON_LABELS[name]})
+        if labels:
+            rate.setncatts({"coordinates": " ".join(labels)})
 
 
 def collect(
@@ -189,14 +203,15 @@ def collect(
     rates_path: str | Path,
     config: dict,
     command: str,
-    flywire_ids: dict[str, np.ndarray] | None = None,
+    neuron_labels: dict[str, dict[str, np.ndarray]] | None = None,
 ) -> None:
     """Concatenate run files into ``spikes.nc`` and tabulate ``rates.nc``.
 
     Runs are read one at a time (memory is bounded by the largest run) in the
     order of their coordinates, so the output does not depend on the order
-    Snakemake lists its inputs in. ``flywire_ids`` maps FlyWire networks to
-    the id of each neuron index (a coordinate of their ``rates.nc`` group).
+    Snakemake lists its inputs in. ``neuron_labels`` maps FlyWire networks to
+    labels of each neuron index (``flywire_id``, ``cell_type``: coordinates of
+    their ``rates.nc`` group).
     """
     index, sizes, sets, n_trains, n_spikes = [], {}, {}, 0, 0
     for path in run_paths:
@@ -242,7 +257,7 @@ def collect(
         netCDF4.Dataset(rates_tmp, "w") as rates,
     ):
         rates.setncatts({"Conventions": "CF-1.11", **attrs})
-        _write_rate_groups(rates, axes, sets, flywire_ids or {})
+        _write_rate_groups(rates, axes, sets, neuron_labels or {})
         writer = None
         for k, ((_, path), point) in enumerate(zip(index, points, strict=True)):
             with netCDF4.Dataset(path) as dataset:
@@ -280,8 +295,9 @@ def collect(
 
 
 def iter_grid_points(rate: xr.DataArray) -> Iterator[dict]:
-    """Every combination of the grid axes on ``rate``'s axes (numbers as floats)."""
-    for values in rate.stack(grid_point=AXIS_NAMES)["grid_point"].values:
+    """Every combination of the grid axes on ``rate``'s axes (numbers as floats), from its
+    coordinates alone (``rate`` may be read lazily)."""
+    for values in itertools.product(*(rate[name].values for name in AXIS_NAMES)):
         yield {
             axis.name: str(value) if axis.dtype is str else float(value)
             for axis, value in zip(GRID_AXES, values, strict=True)

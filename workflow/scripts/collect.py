@@ -7,7 +7,7 @@ sys.stderr = open(snakemake.log[0], "w")
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
 from spikesweep.engine.batches import release_kept  # noqa: E402
-from spikesweep.networks.connectivity import load_neuron_ids  # noqa: E402
+from spikesweep.networks.connectivity import load_neuron_labels  # noqa: E402
 from spikesweep.storage import collect  # noqa: E402
 
 collect(
@@ -16,8 +16,8 @@ collect(
     snakemake.output.rates,
     config=snakemake.params.config,
     command=f"snakemake rule {snakemake.rule}",
-    flywire_ids={
-        network: load_neuron_ids(path)
+    neuron_labels={
+        network: load_neuron_labels(path)
         for network, path in zip(
             snakemake.params.flywire_networks, snakemake.input.flywire_networks, strict=True
         )

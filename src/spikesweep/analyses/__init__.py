@@ -54,7 +54,7 @@ REFERENCE_MODE = "poisson_input"
 INPUTS = {
     "spikes": "spikes.nc, decoded (a SpikeDataset)",
     "driven": "the neurons of each driven set, per network (of rates.nc)",
-    "rates": "rates.nc (an xarray.DataTree)",
+    "rates": "rates.nc (an xarray.DataTree, read on access)",
     "networks": "the connectivity of every network",
     "state_runs": "the runs with recorded v and g, decoded",
     "costs": "each run's cost record",

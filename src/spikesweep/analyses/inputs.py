@@ -54,8 +54,8 @@ class AnalysisInputs:
 
     @functools.cached_property
     def rates(self) -> xr.DataTree:
-        with xr.open_datatree(self._files.rates) as rates:
-            return rates.load()
+        # read on access: a screen's analyses hold one experiment at a time, not the study
+        return self._stack.enter_context(xr.open_datatree(self._files.rates))
 
     @functools.cached_property
     def networks(self) -> dict:

@@ -11,7 +11,8 @@ file pair (:mod:`spikesweep.networks.flywire`), whose neurons keep their FlyWire
 
 A stored network (:func:`save_network`) is a ``scipy.sparse`` ``.npz`` file
 with one more array, ``neuron_ids``: the id of each neuron index (FlyWire
-root ids, or the indices themselves).
+root ids, or the indices themselves), and ``cell_types`` where the FlyWire
+neurons CSV names them.
 """
 
 import logging
@@ -30,8 +31,9 @@ __all__ = [
     "file_size",
     "load_connectivity",
     "load_network",
-    "load_neuron_ids",
+    "load_neuron_labels",
     "network_from_source",
+    "neuron_cell_types",
     "random_connectivity",
     "save_network",
     "silence",
@@ -328,13 +330,31 @@ def _indexed_network(name: str, source: dict, config_dir: Path) -> scipy.sparse.
     return load_connectivity(config_dir / source["file"], source.get("n_neurons"))
 
 
-def save_network(matrix: scipy.sparse.csr_array, neuron_ids: np.ndarray, path: str | Path) -> None:
-    """Write a validated matrix and its neuron ids as compressed ``.npz``, atomically.
+def neuron_cell_types(source: dict, config_dir: str | Path = ".") -> np.ndarray | None:
+    """Cell type of each neuron of a ``flywire`` source (or its lesion control) whose
+    neurons CSV names them: str, shape (n,), ``""`` where unknown; None otherwise."""
+    source = source.get("lesion_of", source)
+    if "flywire" not in source:
+        return None
+    return flywire.read_cell_types(Path(config_dir) / source["flywire"]["neurons"])
 
-    The arrays are those of ``scipy.sparse.save_npz`` plus ``neuron_ids``, so
-    ``scipy.sparse.load_npz`` reads the matrix.
+
+def save_network(
+    matrix: scipy.sparse.csr_array,
+    neuron_ids: np.ndarray,
+    path: str | Path,
+    cell_types: np.ndarray | None = None,
+) -> None:
+    """Write a validated matrix, its neuron ids and (optionally) their cell types as
+    compressed ``.npz``, atomically.
+
+    The arrays are those of ``scipy.sparse.save_npz`` plus ``neuron_ids`` (and
+    ``cell_types``, fixed-width strings), so ``scipy.sparse.load_npz`` reads the matrix.
     """
     csr = scipy.sparse.csr_array(matrix)
+    labels = {"neuron_ids": np.asarray(neuron_ids, dtype=np.int64)}
+    if cell_types is not None:
+        labels["cell_types"] = np.asarray(cell_types, dtype=str)
     with atomic_path(path) as tmp, open(tmp, "wb") as stream:
         np.savez_compressed(
             stream,
@@ -343,7 +363,7 @@ def save_network(matrix: scipy.sparse.csr_array, neuron_ids: np.ndarray, path: s
             data=csr.data,
             indices=csr.indices,
             indptr=csr.indptr,
-            neuron_ids=np.asarray(neuron_ids, dtype=np.int64),
+            **labels,
         )
 
 
@@ -352,7 +372,11 @@ def load_network(path: str | Path) -> scipy.sparse.csr_array:
     return _validated(_load_sparse(Path(path)), str(path))
 
 
-def load_neuron_ids(path: str | Path) -> np.ndarray:
-    """Read the neuron ids (int64, shape (n,)) of a network written by :func:`save_network`."""
+def load_neuron_labels(path: str | Path) -> dict[str, np.ndarray]:
+    """The labels of the neurons of a FlyWire network written by :func:`save_network`:
+    ``flywire_id`` (int64, shape (n,)) and, where stored, ``cell_type`` (str, shape (n,))."""
     with np.load(path, allow_pickle=False) as arrays:
-        return arrays["neuron_ids"]
+        labels = {"flywire_id": arrays["neuron_ids"]}
+        if "cell_types" in arrays:
+            labels["cell_type"] = arrays["cell_types"]
+    return labels

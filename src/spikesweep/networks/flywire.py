@@ -4,7 +4,9 @@ The Drosophila whole-brain model of Shiu et al. comes as a file pair:
 
 ``Completeness_783.csv``
     one row per neuron, indexed by its FlyWire root id (an 18-digit integer);
-    the row order defines the neuron indices (``,Completed`` header).
+    the row order defines the neuron indices (``,Completed`` header). A column
+    ``cell_type``, where present, names each neuron's cell type (blank: unknown);
+    Shiu et al.'s file has none, FlyWire's annotations provide one.
 ``Connectivity_783.parquet``
     one row per connection, with columns :data:`CONNECTIVITY_COLUMNS`:
     FlyWire ids and indices of the pre- and postsynaptic neurons, the synapse
@@ -14,7 +16,8 @@ The Drosophila whole-brain model of Shiu et al. comes as a file pair:
 
 :func:`load_flywire` reads the pair into a connectivity matrix without a dense
 matrix or a loop over rows (about 1.5 GB for the 15 million rows of v783);
-:func:`flywire_indices` turns FlyWire ids into neuron indices.
+:func:`flywire_indices` turns FlyWire ids into neuron indices, and
+:func:`cell_type_indices` cell types into the indices of their neurons.
 :mod:`spikesweep.networks.synthetic` writes connectomes in the same format.
 """
 
@@ -30,11 +33,17 @@ import scipy.sparse
 from spikesweep.errors import NetworkError
 
 __all__ = [
+    "CELL_TYPE_COLUMN",
     "CONNECTIVITY_COLUMNS",
+    "cell_type_indices",
     "flywire_indices",
     "load_flywire",
+    "read_cell_types",
     "read_neuron_ids",
 ]
+
+#: Column of the neurons CSV that names each neuron's cell type (optional).
+CELL_TYPE_COLUMN = "cell_type"
 
 #: Columns of the connectivity parquet, in Shiu et al.'s order.
 CONNECTIVITY_COLUMNS = (
@@ -71,6 +80,37 @@ def read_neuron_ids(path: str | Path) -> np.ndarray:
     if duplicated.size:
         raise NetworkError(f"{path}: row {duplicated[0]} repeats FlyWire id {ids[duplicated[0]]}.")
     return ids
+
+
+def read_cell_types(path: str | Path) -> np.ndarray | None:
+    """Cell type of each neuron of a neurons CSV (column ``cell_type``), in
+    neuron-index order: str, shape (n_neurons,), ``""`` where blank; None
+    when the file has no such column."""
+    path = Path(path)
+    try:
+        if CELL_TYPE_COLUMN not in pd.read_csv(path, nrows=0).columns:
+            return None
+        types = pd.read_csv(path, usecols=[CELL_TYPE_COLUMN], dtype=str, keep_default_na=False)
+    except Exception as err:  # pandas raises many types for unreadable files
+        raise NetworkError(f"{path}: cannot read the neurons CSV ({err}).") from err
+    return types[CELL_TYPE_COLUMN].str.strip().to_numpy(dtype=str)
+
+
+def cell_type_indices(names: Iterable[str], cell_types: np.ndarray, what: str) -> np.ndarray:
+    """Indices of the neurons of the cell types ``names`` (int64, sorted).
+
+    ``what`` names the config key they come from, for the error that lists the
+    types ``cell_types`` (as :func:`read_cell_types` gives) does not hold.
+    """
+    names = list(names)
+    known = set(cell_types.tolist()) - {""}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise NetworkError(
+            f"{what}: cell types {unknown} are not in the neurons file's "
+            f"'{CELL_TYPE_COLUMN}' column, e.g. {sorted(known)[:5]}."
+        )
+    return np.flatnonzero(np.isin(cell_types, names)).astype(np.int64)
 
 
 def flywire_indices(requested: Iterable[int], neuron_ids: np.ndarray, what: str) -> np.ndarray:

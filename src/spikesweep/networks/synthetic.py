@@ -109,7 +109,8 @@ def write_synthetic(
 
 def study_flywire_ids(config: dict) -> list[int]:
     """Every FlyWire id a study config names: its flywire networks' silenced neurons,
-    and the driven and silenced sets of sweeps on flywire networks (lists or named sets)."""
+    and the driven and silenced sets of sweeps on flywire networks (lists or named sets;
+    cell types, which a synthetic neurons CSV does not have, left out)."""
     flywire = {name for name, source in config["networks"].items() if "flywire" in source}
     ids = {i for name in flywire for i in config["networks"][name].get("silenced", [])}
     for sweep in config["sweeps"].values():
@@ -118,7 +119,7 @@ def study_flywire_ids(config: dict) -> list[int]:
         for key in ("targets", "silenced"):
             spec = sweep.get(key, [])
             for members in spec.values() if isinstance(spec, dict) else [spec]:
-                ids.update([] if members == "all" else members)
+                ids.update([] if members == "all" else [i for i in members if isinstance(i, int)])
     return sorted(ids)
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from spikesweep.storage import NEURON_LABELS
 from spikesweep.study.axes import AXIS_NAMES
 
 __all__ = ["point_summary", "rate_table", "responder_table"]
@@ -15,17 +16,19 @@ def rate_table(rates: xr.Dataset) -> pd.DataFrame:
     Parameters
     ----------
     rates : xarray.Dataset
-        One network's group of ``rates.nc``, with its ``flywire_id`` coordinate.
+        One network's group of ``rates.nc``, with its ``flywire_id`` coordinate
+        (and ``cell_type``, where known).
 
     Returns
     -------
     table : DataFrame
         One row per mode, grid point and neuron that fired in some seed:
-        ``flywire_id``, the mode and grid axes, ``mean_rate_hz`` and
+        ``flywire_id`` (and ``cell_type``), the mode and grid axes, ``mean_rate_hz`` and
         ``std_rate_hz`` (Hz, over seeds, ddof 1) and ``n_seeds``; sorted by
         mode and point, then by decreasing mean rate, then by id.
     """
     rate = rates["rate_hz_out"]
+    labels = [name for name in NEURON_LABELS if name in rates]
     drive_dims = ["mode", *AXIS_NAMES]
     drives = rate.stack(drive=drive_dims).transpose("drive", "seed", "neuron")
     tables = []
@@ -40,7 +43,7 @@ def rate_table(rates: xr.Dataset) -> pd.DataFrame:
         tables.append(
             pd.DataFrame(
                 {
-                    "flywire_id": rates["flywire_id"].values[active],
+                    **{name: rates[name].values[active] for name in labels},
                     **dict(zip(drive_dims, drive, strict=True)),
                     "mean_rate_hz": mean[active],
                     "std_rate_hz": std,
@@ -48,14 +51,14 @@ def rate_table(rates: xr.Dataset) -> pd.DataFrame:
                 }
             ).sort_values(["mean_rate_hz", "flywire_id"], ascending=[False, True])
         )
-    columns = ["flywire_id", *drive_dims, "mean_rate_hz"]
+    columns = [*labels, *drive_dims, "mean_rate_hz"]
     if not tables:
         return pd.DataFrame(columns=[*columns, "std_rate_hz", "n_seeds"])
     return pd.concat(tables, ignore_index=True)
 
 
 def responder_table(
-    numbers: xr.Dataset, experiments: list[dict], point: dict, flywire_ids=None
+    numbers: xr.Dataset, experiments: list[dict], point: dict, labels: dict | None = None
 ) -> pd.DataFrame:
     """One experiment's responders (the responders analysis), strongest first.
 
@@ -65,13 +68,14 @@ def responder_table(
         The analysis' ``responders.nc`` and its JSON ``points`` (one per experiment).
     point : dict
         The experiment's network, mode and grid point.
-    flywire_ids : ndarray, optional
-        FlyWire id of each neuron index, for a FlyWire network (column ``flywire_id``).
+    labels : dict of str to ndarray, optional
+        Labels of each neuron index of a FlyWire network (``flywire_id`` and,
+        where known, ``cell_type``): columns that replace ``neuron``.
 
     Returns
     -------
     DataFrame
-        ``neuron`` (or ``flywire_id``), ``rate_hz`` with its 95 % interval over
+        ``neuron`` (or the labels), ``mean_rate_hz`` with its 95 % interval over
         seeds, ``baseline_rate_hz``, ``difference_hz``, ``p_value``,
         ``p_adjusted`` and ``driven``.
     """
@@ -93,8 +97,10 @@ def responder_table(
     ]
     out = table[["neuron", *columns]].astype({"neuron": np.int64})
     out["driven"] = table["driven"].astype(bool)
-    if flywire_ids is not None:
-        out.insert(0, "flywire_id", np.asarray(flywire_ids)[out.pop("neuron")])
+    if labels:
+        neuron = out.pop("neuron")
+        for k, (name, values) in enumerate(labels.items()):
+            out.insert(k, name, np.asarray(values)[neuron])
     return out.reset_index(drop=True)
 
 

@@ -122,21 +122,25 @@ def _network_size(source: dict, flywire_ids: np.ndarray | None, config_dir: Path
     return None if flywire_ids is None else len(flywire_ids)
 
 
-def _flywire_ids(name: str, source: dict, config_dir: Path) -> np.ndarray | None:
-    """FlyWire ids of a ``flywire`` network; None for other sources.
+def _flywire_neurons(
+    name: str, source: dict, config_dir: Path
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """FlyWire ids and cell types (None where the CSV has none) of a ``flywire``
+    network; None, None for other sources.
 
     Reads the neurons CSV only (seconds at most), so that targets and silenced
-    neurons given by FlyWire id are checked before anything runs.
+    neurons given by FlyWire id or cell type are checked before anything runs.
     """
     if "flywire" not in source:
-        return None
+        return None, None
     spec = source["flywire"]
     for role in ("neurons", "connectivity"):
         if not (config_dir / spec[role]).is_file():
             raise ConfigError(
                 f"'networks.{name}.flywire.{role}': no such file {str(config_dir / spec[role])!r}."
             )
-    return flywire.read_neuron_ids(config_dir / spec["neurons"])
+    neurons = config_dir / spec["neurons"]
+    return flywire.read_neuron_ids(neurons), flywire.read_cell_types(neurons)
 
 
 def _check_network(name: str, source: dict, config_dir: Path) -> None:
@@ -221,6 +225,7 @@ def _neuron_sets(
     network: str,
     size: int | None,
     flywire_ids: np.ndarray | None,
+    cell_types: np.ndarray | None,
 ) -> dict[str, tuple[int, ...] | None]:
     """A sweep's sets of neurons under ``key`` (``targets`` or ``silenced``) in
     ``network``: set name -> sorted neuron indices (None: every neuron).
@@ -228,7 +233,8 @@ def _neuron_sets(
     The value is ``all`` (driven sets only), a list (a set named after the
     sweep), or a mapping of set names to lists (or ``all``). Absent: every
     neuron driven (``all``), none silenced (``none``). Neurons are FlyWire ids
-    for ``flywire`` networks, neuron indices otherwise.
+    for ``flywire`` networks, neuron indices otherwise; a string names every
+    neuron of a cell type (``cell_types``, of the neurons CSV).
     """
     spec = sweep.get(key, "all" if key == "targets" else {"none": []})
     if spec == "all":
@@ -242,18 +248,29 @@ def _neuron_sets(
             continue
         if len(set(members)) != len(members):
             raise ConfigError(f"'{where}' lists a neuron twice: {members}.")
+        types = [member for member in members if isinstance(member, str)]
+        members = [member for member in members if not isinstance(member, str)]
+        if types and cell_types is None:
+            raise ConfigError(
+                f"'{where}': {types} are cell types, but network {network!r} has none: name "
+                f"cell types in a flywire network whose neurons CSV has a "
+                f"'{flywire.CELL_TYPE_COLUMN}' column, or list neurons."
+            )
+        indices = set()
+        if types:
+            indices.update(flywire.cell_type_indices(types, cell_types, f"'{where}'").tolist())
         if flywire_ids is not None:
             what = f"'{where}' (FlyWire ids, as network {network!r} is a flywire network)"
-            indices = flywire.flywire_indices(members, flywire_ids, what)
-            sets[set_name] = tuple(sorted(indices.tolist()))
-            continue
+            members = flywire.flywire_indices(members, flywire_ids, what).tolist()
         bad = [i for i in members if size is not None and not 0 <= i < size]
         if bad:
             raise ConfigError(
                 f"'{where}': neuron indices {bad} are out of range for network "
                 f"{network!r} of {size} neurons (valid: 0 to {size - 1})."
             )
-        sets[set_name] = tuple(sorted(members))
+        if len(indices) + len(members) != len(indices | set(members)):
+            raise ConfigError(f"'{where}' names a neuron twice (by id and by its cell type).")
+        sets[set_name] = tuple(sorted(indices | set(members)))
     return sets
 
 
@@ -305,16 +322,17 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
                 )
             if network in config["networks"]:
                 networks[twin] = {"lesion_of": config["networks"][network]}
-    flywire_ids = {
-        network: _flywire_ids(network, source, Path(config_dir))
+    flywire_neurons = {
+        network: _flywire_neurons(network, source, Path(config_dir))
         for network, source in config["networks"].items()
     }
-    flywire_ids.update(  # a lesion control has its network's neurons
+    flywire_neurons.update(  # a lesion control has its network's neurons
         {
-            network: flywire_ids[network.removesuffix(LESIONED_SUFFIX)]
-            for network in networks.keys() - flywire_ids.keys()
+            network: flywire_neurons[network.removesuffix(LESIONED_SUFFIX)]
+            for network in networks.keys() - flywire_neurons.keys()
         }
     )
+    flywire_ids = {network: ids for network, (ids, _) in flywire_neurons.items()}
     sizes = {
         network: _network_size(source, flywire_ids[network], Path(config_dir))
         for network, source in networks.items()
@@ -348,7 +366,7 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
             )
         sets = {
             (network, key): _neuron_sets(
-                sweep_name, sweep, key, network, sizes[network], flywire_ids[network]
+                sweep_name, sweep, key, network, sizes[network], *flywire_neurons[network]
             )
             for network in sweep["networks"]
             for key in ("targets", "silenced")
