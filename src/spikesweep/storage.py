@@ -51,6 +51,7 @@ __all__ = [
     "driven_neurons",
     "driven_rates",
     "iter_grid_points",
+    "iter_point_rates",
     "provenance",
     "stored_config_hash",
     "write_run",
@@ -302,6 +303,18 @@ def iter_grid_points(rate: xr.DataArray) -> Iterator[dict]:
             axis.name: str(value) if axis.dtype is str else float(value)
             for axis, value in zip(GRID_AXES, values, strict=True)
         }
+
+
+def iter_point_rates(rate: xr.DataArray) -> Iterator[tuple[str, dict, np.ndarray]]:
+    """Yield ``(mode, point, values)`` for every mode and grid point run in ``rate`` (a
+    group's ``rate_hz_out``, possibly read lazily), one point at a time in coordinate order:
+    ``values`` are the rates (Hz) of the seeds that ran, shape (seed, neuron)."""
+    for mode in rate["mode"].values:
+        for point in iter_grid_points(rate):
+            values = rate.sel(mode=mode, **point).values
+            values = values[~np.isnan(values).all(axis=1)]
+            if len(values):
+                yield str(mode), point, values
 
 
 def driven_neurons(rates: xr.DataTree, kind: str = "targets") -> dict[tuple[str, str], np.ndarray]:

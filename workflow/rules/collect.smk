@@ -7,6 +7,8 @@ rule collect:
         rates=f"{RESULTS}/rates.nc",
     log:
         f"{LOGS}/collect.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/collect.tsv"
     conda:
         "../../envs/spikesweep.yaml"
     params:
@@ -24,6 +26,8 @@ rule summary:
         table=f"{RESULTS}/summary.csv",
     log:
         f"{LOGS}/summary.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/summary.tsv"
     conda:
         "../../envs/spikesweep.yaml"
     script:
@@ -55,6 +59,8 @@ rule neuron_rates:
         table=f"{RESULTS}/neuron_rates/{{network}}.csv",
     log:
         f"{LOGS}/neuron_rates/{{network}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/neuron_rates/{{network}}.tsv"
     conda:
         "../../envs/spikesweep.yaml"
     script:

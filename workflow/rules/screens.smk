@@ -11,6 +11,8 @@ rule responder_table:
         table=f"{RESULTS}/responders/{{network}}/{{experiment}}.csv",
     log:
         f"{LOGS}/responders/{{network}}/{{experiment}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/responders/{{network}}/{{experiment}}.tsv"
     conda:
         "../../envs/spikesweep.yaml"
     params:
@@ -27,6 +29,8 @@ rule shiu_parquet:
         spikes=f"{RESULTS}/parquet/{{network}}/{{experiment}}.parquet",
     log:
         f"{LOGS}/parquet/{{network}}/{{experiment}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/parquet/{{network}}/{{experiment}}.tsv"
     conda:
         "../../envs/spikesweep.yaml"
     params:

@@ -13,6 +13,6 @@ from spikesweep.report.tables import point_summary  # noqa: E402
 from spikesweep.storage import driven_neurons  # noqa: E402
 
 with xr.open_datatree(snakemake.input.rates) as rates:
-    table = point_summary(rates.load(), driven_neurons(rates))
+    table = point_summary(rates, driven_neurons(rates))  # read one point at a time
 with atomic_path(snakemake.output.table) as tmp:
     table.to_csv(tmp, index=False, float_format="%.10g")

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from spikesweep.storage import NEURON_LABELS
+from spikesweep.storage import NEURON_LABELS, iter_point_rates
 from spikesweep.study.axes import AXIS_NAMES
 
 __all__ = ["point_summary", "rate_table", "responder_table"]
@@ -27,27 +27,22 @@ def rate_table(rates: xr.Dataset) -> pd.DataFrame:
         ``std_rate_hz`` (Hz, over seeds, ddof 1) and ``n_seeds``; sorted by
         mode and point, then by decreasing mean rate, then by id.
     """
-    rate = rates["rate_hz_out"]
-    labels = [name for name in NEURON_LABELS if name in rates]
+    labels = {name: rates[name].values for name in NEURON_LABELS if name in rates}
     drive_dims = ["mode", *AXIS_NAMES]
-    drives = rate.stack(drive=drive_dims).transpose("drive", "seed", "neuron")
     tables = []
-    for k, drive in enumerate(drives["drive"].values):
-        values = drives.isel(drive=k).values  # (seed, neuron), NaN where not run
-        values = values[~np.isnan(values).all(axis=1)]
-        if not values.size:
-            continue
-        mean = values.mean(axis=0)
+    for mode, point, rate in iter_point_rates(rates["rate_hz_out"]):
+        mean = rate.mean(axis=0)
         active = np.flatnonzero(mean > 0)
-        std = values[:, active].std(axis=0, ddof=1) if len(values) > 1 else np.nan
+        std = rate[:, active].std(axis=0, ddof=1) if len(rate) > 1 else np.nan
         tables.append(
             pd.DataFrame(
                 {
-                    **{name: rates[name].values[active] for name in labels},
-                    **dict(zip(drive_dims, drive, strict=True)),
+                    **{name: values[active] for name, values in labels.items()},
+                    "mode": mode,
+                    **point,
                     "mean_rate_hz": mean[active],
                     "std_rate_hz": std,
-                    "n_seeds": len(values),
+                    "n_seeds": len(rate),
                 }
             ).sort_values(["mean_rate_hz", "flywire_id"], ascending=[False, True])
         )
@@ -110,7 +105,7 @@ def point_summary(rates: xr.DataTree, driven: dict) -> pd.DataFrame:
     Parameters
     ----------
     rates : xarray.DataTree
-        A study's ``rates.nc``.
+        A study's ``rates.nc`` (read one point at a time).
     driven : dict of (str, str) to ndarray of bool
         The neurons of each network's driven sets (``spikesweep.storage.driven_neurons``).
 
@@ -125,19 +120,14 @@ def point_summary(rates: xr.DataTree, driven: dict) -> pd.DataFrame:
     """
     rows = []
     for network, node in sorted(rates.children.items()):
-        rate = node["rate_hz_out"]
-        stacked = rate.stack(cell=["mode", *AXIS_NAMES]).transpose("cell", "seed", "neuron")
-        values = stacked.values  # (cell, seed, neuron), NaN where not run
-        for k, cell in enumerate(stacked["cell"].values):
-            run = values[k][~np.isnan(values[k]).all(axis=1)]  # the seeds that ran
-            if not len(run):
-                continue
-            mask = driven[network, cell[1]]  # cell: mode, targets, ...
+        for mode, point, run in iter_point_rates(node["rate_hz_out"]):
+            mask = driven[network, point["targets"]]
             per_seed = run[:, mask].mean(axis=1)
             rows.append(
                 {
                     "network": network,
-                    **dict(zip(["mode", *AXIS_NAMES], cell, strict=True)),
+                    "mode": mode,
+                    **point,
                     "n_seeds": len(run),
                     "n_driven": int(mask.sum()),
                     "driven_rate_hz": float(per_seed.mean()),
