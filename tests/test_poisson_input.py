@@ -31,12 +31,13 @@ EXACT = (150.0, 20, 0.115)  # N p = 0.3
 FORUM = (150.0, 1, 68.75)  # every event fires the neuron
 NORMAL = (800.0, 100, 0.03)  # N p = 8, N (1 - p) = 92
 REVERSE = (6000.0, 3, 1.0)  # p = 0.6: inversion on 1 - p (C++; see binomial_values)
-#: Model axes away from the defaults, all at once.
+#: Model axes away from the defaults, all at once; a refractory period that is not a
+#: whole number of steps (Brian2 truncates it to 22: spikesweep counts steps as Brian2 does).
 OTHER_MODEL = {
     "tau_m_ms": 10.0,
     "tau_syn_ms": 2.0,
     "v_th_mV": -48.0,
-    "refractory_ms": 3.0,
+    "refractory_ms": 2.25,
     "driven_refractory_ms": 0.0,
     "delay_ms": 3.0,
     "weight_per_synapse_mV": 1.5,
@@ -62,6 +63,7 @@ def on_cython(connectivity, run) -> tuple[np.ndarray, ...]:
     brian2.seed(run.seed)
     simulation = create_simulation(connectivity, run)
     simulation.set_values(run)
+    simulation.connect_drive()
     simulation.network.run(run.duration_ms * brian2.ms, namespace={})
     spikes = simulation.spikes
     steps = np.round(spikes.t_[:] / DT_S).astype(np.int64)

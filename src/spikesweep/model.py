@@ -29,7 +29,8 @@ Everything a study sweeps is a variable of these objects, set per run
 (:meth:`~spikesweep.study.runs.Run.run_values`, :meth:`Simulation.set_values`),
 so that one compiled program runs every value: the model parameters (shared
 variables of the neurons and synapses, the delay of the synaptic pathway),
-the drive weight, the driven neurons (a mask), and ``PoissonInput``'s rate and
+the drive weight, the driven neurons (a mask, which the drive connects to in
+each run: :meth:`Simulation.connect_drive`), and ``PoissonInput``'s rate and
 ``N``. Brian2 compiles the latter two into a ``BinomialFunction``; here
 :data:`POISSON_INPUT_COUNT` draws the same binomial counts from variables,
 consuming Brian2's random numbers exactly as Brian2's does (the same spikes
@@ -53,6 +54,7 @@ from brian2 import (
     second,
 )
 from brian2.core.functions import DEFAULT_FUNCTIONS
+from brian2.utils.logger import BrianLogger
 
 from spikesweep.study.axes import INPUT_MODES
 from spikesweep.study.runs import Run
@@ -64,6 +66,17 @@ dv/dt = (v_rest - v + g) / tau_m : volt (unless refractory)
 dg/dt = -g / tau_syn             : volt (unless refractory)
 """
 
+#: Refractoriness on step counts: a spike at step ``s`` sets ``refractory_end_step``
+#: to ``s + refractory_steps``, and the neuron leaves refractoriness at the first
+#: step that is not before it. This is Brian2's own rule for a refractory period,
+#: ``timestep(t - lastspike, dt) >= timestep(refractory, dt)``, with the period's
+#: step count computed once per run (:meth:`~spikesweep.study.runs.Run.run_values`)
+#: instead of two double-to-int64 conversions per neuron and step, which x86-64
+#: has no packed instruction for: the state update vectorises (docs/engine.md).
+_REFRACTORY = """
+refractory_end_step : integer
+"""
+
 #: The variables a run sets (besides the equations' own).
 _RUN_VARIABLES = """
 v_rest : volt (shared, constant)
@@ -71,7 +84,7 @@ v_reset : volt (shared, constant)
 v_th : volt (shared, constant)
 tau_m : second (shared, constant)
 tau_syn : second (shared, constant)
-refractory_period : second (constant)
+refractory_steps : integer (constant)
 driven : boolean (constant)
 transmits : boolean (constant)
 receives : boolean (constant)
@@ -93,6 +106,10 @@ drive_reverse : boolean (shared, constant)
 _BINOMIAL_ARGUMENTS = (
     "driven, drive_n, drive_normal, drive_loc, drive_scale, "
     "drive_p, drive_q, drive_qn, drive_bound, drive_reverse"
+)
+#: The same from a drive synapse (drawn for a non-refractory target only).
+_DRIVE_ARGUMENTS = "not_refractory_post, " + ", ".join(
+    f"{name.strip()}_post" for name in _BINOMIAL_ARGUMENTS.split(",")[1:]
 )
 
 # Brian2's BinomialFunction code (brian2/input/binomial.py), its literals made
@@ -180,8 +197,14 @@ for _target, _code in (("cpp", {"support_code": _BINOMIAL_CPP}), ("cython", _BIN
     )
 
 
+# The drive synapses write v_post with random draws, which Brian2 warns may depend on the
+# order of the synapses; each driven neuron has exactly one, so no two write the same v
+# (and they run in index order). That warning is the only message of this Brian2 module.
+BrianLogger.suppress_hierarchy("brian2.codegen.generators.base")
+
+
 def _neurons(n: int, mode: str) -> NeuronGroup:
-    equations = EQUATIONS + _RUN_VARIABLES
+    equations = EQUATIONS + _REFRACTORY + _RUN_VARIABLES
     if mode in ("poisson_input", "per_neuron"):
         equations += _BINOMIAL_VARIABLES
     return NeuronGroup(
@@ -189,8 +212,8 @@ def _neurons(n: int, mode: str) -> NeuronGroup:
         equations,
         method="linear",
         threshold="v > v_th",
-        reset="v = v_reset; g = 0*mV",
-        refractory="refractory_period",
+        reset="v = v_reset; g = 0*mV; refractory_end_step = t_in_timesteps + refractory_steps",
+        refractory="refractory_end_step > t_in_timesteps",
         namespace={"poisson_input_count": POISSON_INPUT_COUNT},
         name="neurons",
     )
@@ -223,13 +246,24 @@ def _drive(neurons, targets: np.ndarray, run: Run) -> list:
     Only what ``COMPILED_AXES[run.mode]`` names is used here; the rest are
     variables that :meth:`Simulation.set_values` sets.
     """
-    # PoissonInput's code, "v += weight * binomial count", on the driven mask
-    # (one runner, drawing in the order of the neurons as one PoissonInput does
-    # on its targets), or on each driven neuron (one runner each, in order).
-    count = f"v += drive_weight * poisson_input_count({_BINOMIAL_ARGUMENTS})"
+    # PoissonInput's code, "v += weight * binomial count": on the driven neurons
+    # through one synapse each from a one-neuron source, connected per run where
+    # "driven" is true (Simulation.connect_drive), so that the loop visits the
+    # driven neurons only, in index order as one PoissonInput on its targets; and
+    # it draws for non-refractory ones only, as PoissonInput does. per_neuron: one
+    # runner on each (compiled-in) driven neuron, in order.
     if run.mode == "poisson_input":
-        neurons.run_regularly(count, when="synapses", name="drive")
-        return []
+        source = NeuronGroup(1, "", name="drive_source")
+        synapses = Synapses(
+            source, neurons, namespace={"poisson_input_count": POISSON_INPUT_COUNT}, name="drive"
+        )
+        synapses.run_regularly(
+            f"v_post += drive_weight_post * poisson_input_count({_DRIVE_ARGUMENTS})",
+            when="synapses",
+            name="drive_runner",
+        )
+        return [source, synapses]
+    count = f"v += drive_weight * poisson_input_count({_BINOMIAL_ARGUMENTS})"
     if run.mode == "per_neuron":
         for k, i in enumerate(targets):
             neurons[i : i + 1].run_regularly(count, when="synapses", order=k, name=f"drive_{k}")
@@ -263,6 +297,7 @@ class Simulation:
     network: Network
     spikes: SpikeMonitor
     state: StateMonitor | None
+    drive: Synapses | None = None
 
     def run_values(self, run: Run) -> dict:
         """``run``'s :meth:`~spikesweep.study.runs.Run.run_values` that these objects
@@ -279,6 +314,13 @@ class Simulation:
                 self.network[owner].delay = value * second
             else:
                 setattr(self.network[owner], f"{variable}_", value)  # "v_": without units
+
+    def connect_drive(self) -> None:
+        """Connect ``poisson_input``'s drive to the neurons whose ``driven`` value is
+        set (after :meth:`set_values`; in a cpp_standalone program, after the run's
+        command line is applied, so that each run connects its own driven set)."""
+        if self.drive is not None:
+            self.drive.connect(condition="driven_post")
 
 
 def _target_indices(run: Run, n_neurons: int) -> np.ndarray:
@@ -312,4 +354,6 @@ def create_simulation(connectivity: scipy.sparse.csr_array, run: Run) -> Simulat
     )
     if state is not None:
         objects.append(state)
-    return Simulation(Network(*objects), spikes, state)
+    network = Network(*objects)
+    drive = network["drive"] if run.mode == "poisson_input" else None
+    return Simulation(network, spikes, state, drive)

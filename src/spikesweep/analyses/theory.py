@@ -7,8 +7,8 @@ postponed. With weights that cross threshold in one event, a driven neuron is
 therefore a Poisson process with dead time, on Brian2's time grid.
 """
 
-import numpy as np
 from brian2 import check_units, second
+from brian2.core.functions import timestep
 
 __all__ = ["suprathreshold_rate"]
 
@@ -38,7 +38,8 @@ def suprathreshold_rate(rate, n_sources, dt, refractory):
     Per time step the neuron receives at least one event with probability
     ``p = 1 - (1 - rate * dt) ** n_sources`` (``PoissonInput`` draws a binomial
     per step). After a spike at step ``s`` the neuron is refractory until step
-    ``s + n_ref`` with ``n_ref = round(refractory / dt)``; from then on the first
+    ``s + n_ref`` with ``n_ref = timestep(refractory, dt)`` (Brian2's rule: the period
+    in whole steps, truncated); from then on the first
     step with an event raises ``v`` above threshold in the synapses slot, and the
     spike is detected at the next step's threshold. The inter-spike interval is
     thus ``n_ref`` plus a geometric number of steps of mean ``1 / p``. For small
@@ -47,5 +48,5 @@ def suprathreshold_rate(rate, n_sources, dt, refractory):
     drive (150 Hz, N = 1, 2.2 ms) both give 112.8 Hz.
     """
     p = 1 - (1 - float(rate * dt)) ** n_sources
-    n_ref = np.round(float(refractory / dt))
+    n_ref = timestep(float(refractory), float(dt))
     return 1 / (float(dt) * (n_ref + 1 / p)) / second

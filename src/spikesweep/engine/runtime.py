@@ -54,6 +54,7 @@ def simulate(connectivity: scipy.sparse.csr_array, run: Run) -> SpikeTrains:
     brian2.seed(run.seed)
     simulation = create_simulation(connectivity, run)
     simulation.set_values(run)
+    simulation.connect_drive()
     simulation.network.run(
         run.duration_ms * ms,
         namespace={},

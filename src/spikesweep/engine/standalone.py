@@ -154,8 +154,10 @@ def compile_program(
         brian2.defaultclock.dt = run.dt_ms * brian2.ms
         simulation = create_simulation(connectivity, run)
         simulation.set_values(run)
-        # The command line's values, applied before the run prepares anything.
+        # The command line's values, applied before the run prepares anything and
+        # before the drive connects to the run's driven neurons.
         brian2.device.apply_run_args()
+        simulation.connect_drive()
         brian2.device.insert_code("main", _SEED_CODE)
         if simulation.state is None:
             spikes = simulation.spikes.variables
@@ -202,9 +204,10 @@ def _peak_rss_mb(results: Path) -> float:
 
 def _argument(value, path: Path) -> str:
     """A run value as the program's command line takes it: a number, or the path of
-    a file of one value per neuron (written to ``path``; booleans as bytes)."""
+    a file of one value per neuron (written to ``path`` in the type of Brian2's variable:
+    booleans as bytes, integers as int32, the rest as float64)."""
     if isinstance(value, np.ndarray):
-        value.astype(np.int8 if value.dtype == bool else np.float64).tofile(path)
+        value.astype({"b": np.int8, "i": np.int32}.get(value.dtype.kind, np.float64)).tofile(path)
         return str(path)
     if isinstance(value, bool | int):
         return str(int(value))
