@@ -58,6 +58,8 @@ def spikesweep_study(neurons: Path, connectivity: Path, targets: list[int], n_se
         "connectivity": str(connectivity),
     }
     study["sweeps"]["sugar"]["targets"] = targets
+    del study["sweeps"]["sugar"]["silenced"]  # one experiment: the intact network
+    study["analyses"] = []
     return study
 
 

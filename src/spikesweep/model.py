@@ -35,7 +35,9 @@ each run: :meth:`Simulation.connect_drive`), and ``PoissonInput``'s rate and
 :data:`POISSON_INPUT_COUNT` draws the same binomial counts from variables,
 consuming Brian2's random numbers exactly as Brian2's does (the same spikes
 for the same seed, in both of its regimes). What stays compiled is listed in
-:data:`~spikesweep.study.axes.COMPILED_AXES`.
+:data:`~spikesweep.study.axes.COMPILED_AXES`. A change to the code these
+objects generate must raise :data:`~spikesweep.study.runs.PROGRAM_REVISION`,
+so that programs built before it are not reused.
 """
 
 from dataclasses import dataclass

@@ -8,7 +8,7 @@ import numpy as np
 
 from spikesweep.study.axes import AXIS_NAMES, COMPILED_AXES, GRID_AXES
 
-__all__ = ["Run", "binomial_values", "config_hash"]
+__all__ = ["PROGRAM_REVISION", "Run", "binomial_values", "config_hash"]
 
 
 def config_hash(config: dict) -> str:
@@ -20,6 +20,12 @@ def config_hash(config: dict) -> str:
 def _literal(value: float) -> float:
     """``value`` as Brian2 writes it into generated code (``%.15f``), read back."""
     return float(f"{value:.15f}")
+
+
+#: Revision of the program that :mod:`spikesweep.model` generates for a structure, part
+#: of :meth:`Run.structure`: raised whenever the generated code or its run values change,
+#: so that a study's programs built by an earlier spikesweep are rebuilt, not reused.
+PROGRAM_REVISION = 2
 
 
 def binomial_values(n: int, p: float) -> dict:
@@ -218,15 +224,17 @@ class Run:
     def structure(self) -> dict:
         """The part of :meth:`to_json` that is compiled into a program.
 
-        The network, duration, time step, recorded state and input mode, and
-        what the mode compiles in (:data:`~spikesweep.study.axes.COMPILED_AXES`):
-        runs with the same structure share one cpp_standalone program.
+        The network, duration, time step, recorded state and input mode, what
+        the mode compiles in (:data:`~spikesweep.study.axes.COMPILED_AXES`) and
+        :data:`PROGRAM_REVISION`: runs with the same structure share one
+        cpp_standalone program.
         """
         compiled = COMPILED_AXES[self.mode]
         point = {axis: value for axis, value in self.grid_point.items() if axis in compiled}
         structure = {
             **self.to_json(),
             "point": {"network": self.network, "mode": self.mode, **point},
+            "program_revision": PROGRAM_REVISION,
         }
         if "targets" not in compiled:
             del structure["targets"]
