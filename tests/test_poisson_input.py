@@ -90,6 +90,19 @@ def test_driven_subset_and_other_model_are_brian2s_on_cython(random40):
     assert_same_spikes(on_cython(random40, run), reference_spikes(random40, run))
 
 
+def test_the_drive_visits_the_driven_neurons_only_in_index_order(random40, monkeypatch):
+    """One drive synapse per driven neuron, connected from the run's values: the drive's
+    loop is as long as the driven set, whatever the network's size."""
+    monkeypatch.setitem(brian2.prefs, "codegen.target", "numpy")  # nothing to compile
+    for targets in [(0, 2, 3, 9, 10, 11, 30), (), None]:
+        run = cython_run(NORMAL, targets=targets)
+        simulation = create_simulation(random40, run)
+        simulation.set_values(run)
+        simulation.connect_drive()
+        expected = list(range(40)) if targets is None else list(targets)
+        assert simulation.drive.j[:].tolist() == expected
+
+
 def test_per_neuron_loop_is_brian2s_on_cython():
     forum3 = network_from_source("forum3", {"matrix": FORUM3})[0]
     run = cython_run((150.0, 20, 0.3), mode="per_neuron", targets=(0, 2))
