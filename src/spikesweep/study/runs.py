@@ -162,7 +162,7 @@ class Run:
         )
         # Brian2's timestep(refractory, dt): (t + 1e-3 dt) / dt truncated, dt = dt_ms * ms
         dt_s = self.dt_ms * 1e-3
-        refractory_steps = ((refractory_s + 1e-3 * dt_s) / dt_s).astype(np.int64)
+        refractory_steps = ((refractory_s + 1e-3 * dt_s) / dt_s).astype(np.int32)
         values = {
             "neurons.v": point["v_rest_mV"] * 1e-3,  # the initial potential
             **{
@@ -170,7 +170,7 @@ class Run:
                 for name in ("v_rest", "v_reset", "v_th")
             },
             **{f"neurons.{name}": point[f"{name}_ms"] * 1e-3 for name in ("tau_m", "tau_syn")},
-            "neurons.refractory_steps": refractory_steps.astype(np.int32),
+            "neurons.refractory_steps": refractory_steps,
             "neurons.driven": driven,
             "neurons.transmits": intact,
             "neurons.receives": intact if self.silenced_synapses == "all" else np.ones_like(intact),
