@@ -7,6 +7,8 @@ Brian2's own spikes is tested in test_poisson_input.py.
 """
 
 import multiprocessing
+import platform
+import subprocess
 
 import numpy as np
 import pytest
@@ -81,3 +83,15 @@ def test_a_program_refuses_a_run_of_another_structure(program):
     other = Run(other.network, other.mode, other.point, 0, duration_ms=500.0)
     with pytest.raises(ValueError, match="another structure"):
         run_program(program, other)
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="x86-64 only")
+def test_the_neuron_loops_are_compiled_for_two_instruction_sets(program):
+    """The program runs on any x86-64 node: its neurons' loops exist for the baseline
+    and for x86-64-v3, and the CPU it starts on picks one."""
+    symbols = subprocess.run(
+        ["nm", "--demangle", program / "main"], capture_output=True, text=True, check=True
+    ).stdout
+    for loop in ("stateupdater", "spike_thresholder"):
+        for version in ("default", "arch_x86_64_v3"):
+            assert f"_loop_neurons_{loop}_codeobject() [clone .{version}]" in symbols

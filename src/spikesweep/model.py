@@ -205,7 +205,7 @@ for _target, _code in (("cpp", {"support_code": _BINOMIAL_CPP}), ("cython", _BIN
 BrianLogger.suppress_hierarchy("brian2.codegen.generators.base")
 
 
-def _neurons(n: int, mode: str) -> NeuronGroup:
+def _neurons(n: int, mode: str, codeobj_class) -> NeuronGroup:
     equations = EQUATIONS + _REFRACTORY + _RUN_VARIABLES
     if mode in ("poisson_input", "per_neuron"):
         equations += _BINOMIAL_VARIABLES
@@ -217,6 +217,7 @@ def _neurons(n: int, mode: str) -> NeuronGroup:
         reset="v = v_reset; g = 0*mV; refractory_end_step = t_in_timesteps + refractory_steps",
         refractory="refractory_end_step > t_in_timesteps",
         namespace={"poisson_input_count": POISSON_INPUT_COUNT},
+        codeobj_class=codeobj_class,
         name="neurons",
     )
 
@@ -338,15 +339,18 @@ def _target_indices(run: Run, n_neurons: int) -> np.ndarray:
     return targets
 
 
-def create_simulation(connectivity: scipy.sparse.csr_array, run: Run) -> Simulation:
+def create_simulation(
+    connectivity: scipy.sparse.csr_array, run: Run, neuron_codeobj_class=None
+) -> Simulation:
     """Create the Brian2 objects of ``run``'s structure (run values not yet set),
     with a state monitor of every neuron where the run records state.
 
     The structure is the network, the input mode and what the mode compiles
-    in (:data:`~spikesweep.study.axes.COMPILED_AXES`).
+    in (:data:`~spikesweep.study.axes.COMPILED_AXES`). ``neuron_codeobj_class``
+    is the code-object class of the neurons' code (Brian2's default if None).
     """
     n = connectivity.shape[0]
-    neurons = _neurons(n, run.mode)
+    neurons = _neurons(n, run.mode, neuron_codeobj_class)
     spikes = SpikeMonitor(neurons, name="spikes")
     objects = [neurons, spikes, *_drive(neurons, _target_indices(run, n), run)]
     if connectivity.nnz:

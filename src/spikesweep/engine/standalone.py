@@ -51,10 +51,22 @@ SEED_VARIABLE = "SPIKESWEEP_SEED"
 
 #: GCC flags of compiled programs and Cython code: Brian2's defaults without
 #: ``-march=native`` (a program is built once and may run on any node of a
-#: cluster) and without ``-ffast-math``, whose reassociation moves the last bit
-#: of ``v`` between two programs of the same model (``-fno-math-errno``, which
-#: changes no value, is what remains of it).
-COMPILE_FLAGS = ["-w", "-O3", "-fno-math-errno", "-std=c++17"]
+#: cluster: the neurons' loops are compiled for two instruction sets and chosen
+#: at start-up, :mod:`spikesweep.engine.codeobject`) and without ``-ffast-math``,
+#: whose reassociation moves the last bit of ``v`` between two programs of the
+#: same model. What remains of it changes no value: ``-fno-math-errno``, and
+#: ``-fno-trapping-math``, which lets GCC turn the ``(unless refractory)`` branch
+#: of the state update into a blend, so that the loop vectorises.
+#: ``-ffp-contract=off`` keeps GCC from fusing a multiply and an add where the
+#: instruction set has FMA: both versions of a loop compute the same values.
+COMPILE_FLAGS = [
+    "-w",
+    "-O3",
+    "-fno-math-errno",
+    "-fno-trapping-math",
+    "-ffp-contract=off",
+    "-std=c++17",
+]
 
 #: File in a build folder naming the result files a run's spikes are read from.
 MANIFEST = "spikesweep-build.json"
@@ -137,6 +149,7 @@ def compile_program(
     """
     import brian2
 
+    from spikesweep.engine.codeobject import NeuronLoopsCodeObject
     from spikesweep.model import create_simulation
 
     directory = Path(directory)
@@ -152,7 +165,7 @@ def compile_program(
             make_args.append("CXX=" + shlex.quote("ccache g++"))  # Brian2 runs make in a shell
         brian2.prefs.devices.cpp_standalone.extra_make_args_unix = make_args
         brian2.defaultclock.dt = run.dt_ms * brian2.ms
-        simulation = create_simulation(connectivity, run)
+        simulation = create_simulation(connectivity, run, NeuronLoopsCodeObject)
         simulation.set_values(run)
         # The command line's values, applied before the run prepares anything and
         # before the drive connects to the run's driven neurons.

@@ -25,7 +25,7 @@ def _literal(value: float) -> float:
 #: Revision of the program that :mod:`spikesweep.model` generates for a structure, part
 #: of :meth:`Run.structure`: raised whenever the generated code or its run values change,
 #: so that a study's programs built by an earlier spikesweep are rebuilt, not reused.
-PROGRAM_REVISION = 2
+PROGRAM_REVISION = 3
 
 
 def binomial_values(n: int, p: float) -> dict:
