@@ -14,7 +14,7 @@ import numpy as np
 from brian2 import Hz, Network, NeuronGroup, PoissonInput, SpikeMonitor, Synapses, ms, mV
 
 from spikesweep.engine.standalone import COMPILE_FLAGS
-from spikesweep.model import EQUATIONS
+from spikesweep.model import EQUATIONS, FLOAT_DTYPES
 from spikesweep.study import Run
 
 
@@ -88,6 +88,7 @@ def reference_spikes(connectivity, run: Run, directory=None) -> tuple[np.ndarray
     else:
         brian2.set_device("cpp_standalone", directory=str(directory))
     brian2.prefs.codegen.cpp.extra_compile_args_gcc = COMPILE_FLAGS
+    brian2.prefs.core.default_float_dtype = FLOAT_DTYPES[run.precision]
     brian2.defaultclock.dt = run.dt_ms * ms
     brian2.seed(run.seed)
     network, spikes = reference_network(connectivity, run)

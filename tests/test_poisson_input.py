@@ -13,6 +13,7 @@ moves no spike in 300 ms, moves those bits).
 
 import concurrent.futures
 import multiprocessing
+from dataclasses import replace
 
 import brian2
 import numpy as np
@@ -134,22 +135,38 @@ def standalone(tmp_path_factory, random40):
         "normal": run_at("net", "poisson_input", *NORMAL, 5, duration_ms=300.0),
         "reverse": run_at("net", "poisson_input", *REVERSE, 6, duration_ms=300.0, targets=(1, 5)),
     }
+    single = run_at("net", "poisson_input", *EXACT, 4, duration_ms=300.0, precision="single")
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(1, context, max_tasks_per_child=1) as pool:
         pool.submit(compile_program, runs["exact"], random40, folder / "ours", 2).result()
+        pool.submit(compile_program, single, random40, folder / "ours_single", 2).result()
         references = {
             name: pool.submit(reference_spikes, random40, run, folder / name).result()
-            for name, run in runs.items()
+            for name, run in {**runs, "single": single}.items()
         }
-    return folder / "ours", runs, references
+    runs["single"] = single
+    return {"double": folder / "ours", "single": folder / "ours_single"}, runs, references
 
 
 @pytest.mark.parametrize("regime", ["exact", "normal", "reverse"])
 def test_one_program_runs_brian2s_poisson_input_on_cpp_standalone(standalone, regime):
-    program, runs, references = standalone
-    assert {run.structure_id for run in runs.values()} == {runs["exact"].structure_id}
-    trains, _ = run_program(program, runs[regime])
+    programs, runs, references = standalone
+    assert {runs[name].structure_id for name in ("exact", "normal", "reverse")} == {
+        runs["exact"].structure_id
+    }
+    trains, _ = run_program(programs["double"], runs[regime])
     assert_same_spikes((trains.neuron, trains.step), references[regime][:2])
+
+
+def test_single_precision_is_brian2s_in_float32(standalone):
+    """precision: single is a program of its own, with the spikes of the forum's model
+    under Brian2's float32 (core.default_float_dtype), and not those of float64."""
+    programs, runs, references = standalone
+    assert runs["single"].structure_id != runs["exact"].structure_id
+    trains, _ = run_program(programs["single"], runs["single"])
+    assert_same_spikes((trains.neuron, trains.step), references["single"][:2])
+    double, _ = run_program(programs["double"], replace(runs["single"], precision="double"))
+    assert len(double.neuron) > 20
 
 
 @pytest.mark.parametrize("synapses", ["outgoing", "all"])

@@ -53,6 +53,7 @@ from brian2 import (
     SpikeMonitor,
     StateMonitor,
     Synapses,
+    prefs,
     second,
 )
 from brian2.core.functions import DEFAULT_FUNCTIONS
@@ -61,7 +62,11 @@ from brian2.utils.logger import BrianLogger
 from spikesweep.study.axes import INPUT_MODES
 from spikesweep.study.runs import Run
 
-__all__ = ["EQUATIONS", "POISSON_INPUT_COUNT", "Simulation", "create_simulation"]
+__all__ = ["EQUATIONS", "FLOAT_DTYPES", "POISSON_INPUT_COUNT", "Simulation", "create_simulation"]
+
+#: The floating-point type of the model's variables for each ``precision``. Time
+#: (``t``, ``dt``, spike times) stays float64 in both, as Brian2 keeps it.
+FLOAT_DTYPES = {"double": np.float64, "single": np.float32}
 
 EQUATIONS = """
 dv/dt = (v_rest - v + g) / tau_m : volt (unless refractory)
@@ -309,6 +314,14 @@ class Simulation:
         names = {obj.name for obj in self.network.objects}
         return {key: value for key, value in values.items() if key.split(".")[0] in names}
 
+    def value_dtypes(self, run: Run) -> dict[str, str]:
+        """The NumPy type of the variable that each of ``run``'s run values sets."""
+        return {
+            key: np.dtype(self.network[owner].variables[variable].dtype).name
+            for key in self.run_values(run)
+            for owner, variable in [key.split(".")]
+        }
+
     def set_values(self, run: Run) -> None:
         """Set ``run``'s run values (given in SI units)."""
         for key, value in self.run_values(run).items():
@@ -346,9 +359,11 @@ def create_simulation(
     with a state monitor of every neuron where the run records state.
 
     The structure is the network, the input mode and what the mode compiles
-    in (:data:`~spikesweep.study.axes.COMPILED_AXES`). ``neuron_codeobj_class``
+    in (:data:`~spikesweep.study.axes.COMPILED_AXES`), in the run's precision
+    (Brian2's ``core.default_float_dtype``, set here). ``neuron_codeobj_class``
     is the code-object class of the neurons' code (Brian2's default if None).
     """
+    prefs.core.default_float_dtype = FLOAT_DTYPES[run.precision]
     n = connectivity.shape[0]
     neurons = _neurons(n, run.mode, neuron_codeobj_class)
     spikes = SpikeMonitor(neurons, name="spikes")

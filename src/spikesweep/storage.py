@@ -107,6 +107,7 @@ def provenance(config: dict, command: str, seed) -> dict:
         "config": json.dumps(config, sort_keys=True),
         "seed": seed,
         "codegen_target": config.get("codegen_target", "unknown"),
+        "precision": config.get("precision", "unknown"),
         "command": command,
     }
     if "SLURM_JOB_ID" in os.environ:

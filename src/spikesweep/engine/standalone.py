@@ -195,9 +195,12 @@ def compile_program(
         manifest = {
             "build": run.structure(),
             "n_neurons": connectivity.shape[0],
-            "run_values": sorted(simulation.run_values(run)),
+            "run_values": simulation.value_dtypes(run),
             "files": {
-                name: brian2.device.get_array_filename(owner.variables[variable])
+                name: {
+                    "file": brian2.device.get_array_filename(owner.variables[variable]),
+                    "dtype": np.dtype(owner.variables[variable].dtype).name,
+                }
                 for name, (owner, variable) in monitors.items()
             },
         }
@@ -215,16 +218,22 @@ def _peak_rss_mb(results: Path) -> float:
     return float(peak.read_text().split()[0]) / 1024 if peak.is_file() else float("nan")
 
 
-def _argument(value, path: Path) -> str:
+def _argument(value, path: Path, dtype: str) -> str:
     """A run value as the program's command line takes it: a number, or the path of
-    a file of one value per neuron (written to ``path`` in the type of Brian2's variable:
-    booleans as bytes, integers as int32, the rest as float64)."""
+    a file of one value per neuron, written to ``path`` as ``dtype`` (the type of
+    Brian2's variable)."""
     if isinstance(value, np.ndarray):
-        value.astype({"b": np.int8, "i": np.int32}.get(value.dtype.kind, np.float64)).tofile(path)
+        value.astype(dtype).tofile(path)
         return str(path)
     if isinstance(value, bool | int):
         return str(int(value))
     return repr(float(value))
+
+
+def _read_monitor(results: Path, entry: dict) -> np.ndarray:
+    """A monitor's array from a run's results folder (``entry``: the manifest's
+    ``{"file", "dtype"}`` of the array)."""
+    return np.fromfile(results / entry["file"], dtype=entry["dtype"])
 
 
 def run_program(directory: str | Path, run: Run) -> tuple[SpikeTrains, RunCost]:
@@ -247,7 +256,8 @@ def run_program(directory: str | Path, run: Run) -> tuple[SpikeTrains, RunCost]:
     with tempfile.TemporaryDirectory(prefix="spikesweep-run-") as scratch:
         results = Path(scratch)
         arguments = [
-            f"{name}={_argument(values[name], results / name)}" for name in manifest["run_values"]
+            f"{name}={_argument(values[name], results / name, dtype)}"
+            for name, dtype in manifest["run_values"].items()
         ]
         started = time.perf_counter()
         process = subprocess.run(
@@ -271,12 +281,12 @@ def run_program(directory: str | Path, run: Run) -> tuple[SpikeTrains, RunCost]:
         state = None
         if "v" in files:  # recorded as (n_steps, n_neurons), in volts
             state = {
-                name: np.fromfile(results / files[name]).reshape(-1, n_neurons).T
+                name: _read_monitor(results, files[name]).reshape(-1, n_neurons).T
                 for name in STATE_VARIABLES
             }
         trains = SpikeTrains.from_monitor(
-            np.fromfile(results / files["spike_neuron"], dtype=np.int32),
-            np.fromfile(results / files["spike_time"]),
+            _read_monitor(results, files["spike_neuron"]),
+            _read_monitor(results, files["spike_time"]),
             n_neurons,
             dt_s,
             round(run.duration_ms / run.dt_ms),

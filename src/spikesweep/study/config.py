@@ -398,6 +398,7 @@ def load_study(config: dict, config_dir: str | Path = ".") -> Study:
                     codegen_target=config["codegen_target"],
                     source=networks[simulated],
                     record_state=simulated in state_networks,
+                    precision=config["precision"],
                 )
                 previous_sweep, previous_run = runs.setdefault(run, (sweep_name, run))
                 for key, name_of in (("targets", set_name), ("silenced", silenced_name)):

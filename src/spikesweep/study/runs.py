@@ -98,6 +98,8 @@ class Run:
         The network's config source.
     record_state : bool
         Whether ``v`` and ``g`` of every neuron are recorded at every step.
+    precision : {"double", "single"}
+        Floating-point type of the simulation's variables (float64 or float32).
     """
 
     network: str
@@ -112,6 +114,7 @@ class Run:
     codegen_target: str = field(default="cpp_standalone", compare=False)
     source: dict = field(default_factory=dict, compare=False, repr=False)
     record_state: bool = field(default=False, compare=False)
+    precision: str = field(default="double", compare=False)
 
     @property
     def coords(self) -> dict:
@@ -199,6 +202,7 @@ class Run:
             "silenced": list(self.silenced),
             "silenced_synapses": self.silenced_synapses,
             "record_state": self.record_state,
+            "precision": self.precision,
         }
 
     @classmethod
@@ -219,12 +223,13 @@ class Run:
             codegen_target=config["codegen_target"],
             source=config["network"]["source"],
             record_state=config["record_state"],
+            precision=config["precision"],
         )
 
     def structure(self) -> dict:
         """The part of :meth:`to_json` that is compiled into a program.
 
-        The network, duration, time step, recorded state and input mode, what
+        The network, duration, time step, precision, recorded state and input mode, what
         the mode compiles in (:data:`~spikesweep.study.axes.COMPILED_AXES`) and
         :data:`PROGRAM_REVISION`: runs with the same structure share one
         cpp_standalone program.
