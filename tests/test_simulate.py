@@ -114,7 +114,8 @@ def test_an_in_process_run_reports_its_simulation_loop(forum3, tmp_path):
     """A batch's runtime runner: Brian2's run-loop time is part of the run's wall time."""
     study = load_study(validated(with_change("codegen_target", "cython")))
     save_network(forum3, np.arange(3), tmp_path / "forum3.npz")
-    trains, cost = runner(None, tmp_path / "forum3.npz")(study.runs[0])
+    with runner(None, tmp_path / "forum3.npz") as simulate_run:
+        trains, cost = simulate_run(study.runs[0])
     assert trains.n_neurons == 3 and trains.counts.sum() > 0
     assert 0 < cost.simulation_s < cost.wall_s
 
@@ -126,16 +127,19 @@ def test_a_batch_whose_snakemake_is_gone_stops_and_keeps_its_runs(forum3, tmp_pa
     runs = list(study.runs[:3])
     spikes = [str(tmp_path / f"{k}.nc") for k in range(3)]
     costs = str(tmp_path / "costs.tsv")
-    simulate_run = runner(None, tmp_path / "forum3.npz")
     answers = iter([True, True, False])
-    with pytest.raises(RuntimeError, match="stopping before run 3/3"):
+    with (
+        runner(None, tmp_path / "forum3.npz") as simulate_run,
+        pytest.raises(RuntimeError, match="stopping before run 3/3"),
+    ):
         run_batch(runs, spikes, costs, simulate_run, "test", keep_going=lambda: next(answers))
     assert [os.path.exists(path) for path in spikes] == [True, True, False]
     assert not os.path.exists(costs)  # written once the batch is done
     kept = {path: os.stat(path).st_ino for path in spikes[:2]}
     for path in spikes[:2]:
         os.unlink(path)  # as Snakemake removes an interrupted job's outputs
-    run_batch(runs, spikes, costs, simulate_run, "test")
+    with runner(None, tmp_path / "forum3.npz") as simulate_run:
+        run_batch(runs, spikes, costs, simulate_run, "test")
     assert {path: os.stat(path).st_ino for path in spikes[:2]} == kept  # linked back
     assert pd.read_csv(costs, sep="\t")["seed"].tolist() == [run.seed for run in runs]
     release_kept(spikes)

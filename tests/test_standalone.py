@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import FORUM3, MINIMAL, validated
 
-from spikesweep.engine.standalone import compile_program, run_program
+from spikesweep.engine.standalone import Program, compile_program, run_program
 from spikesweep.networks.connectivity import network_from_source
 from spikesweep.study import Run, load_study
 
@@ -63,6 +63,25 @@ def test_a_seed_gives_the_same_spikes_in_any_order(program):
         np.testing.assert_array_equal(a.step, b.step)
         np.testing.assert_array_equal(a.neuron, b.neuron)
     assert not np.array_equal(first[0].step, first[1].step)  # seeds matter
+
+
+def test_runs_in_one_process_are_those_of_their_own_processes(program):
+    """A program simulates runs one after another: each run's spikes are those it has
+    alone, whatever ran before it in the process (other seeds, drive, model, delay)."""
+    runs = [
+        *runs_of(),
+        runs_of(n_sources=40, weight_mV=0.2, delay_ms=3.0)[0],
+        runs_of(tau_m_ms=10, refractory_ms=5.0)[1],
+    ]
+    alone = [run_program(program, run)[0] for run in runs]
+    with Program(program) as together:
+        for order in (range(len(runs)), reversed(range(len(runs)))):
+            for k in order:
+                trains, cost = together(runs[k])
+                np.testing.assert_array_equal(trains.neuron, alone[k].neuron)
+                np.testing.assert_array_equal(trains.step, alone[k].step)
+                assert 0 < cost.simulation_s <= cost.wall_s
+    assert len({len(trains.step) for trains in alone}) == len(runs)  # the runs differ
 
 
 def test_run_values_change_without_a_rebuild(program):

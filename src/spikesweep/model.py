@@ -227,7 +227,7 @@ def _neurons(n: int, mode: str, codeobj_class) -> NeuronGroup:
     )
 
 
-def _recurrent_synapses(neurons, connectivity: scipy.sparse.csr_array) -> Synapses:
+def _recurrent_synapses(neurons, connectivity: scipy.sparse.csr_array, codeobj_class) -> Synapses:
     """The network's synapses: ``w`` is the connectivity weight, in units of
     ``weight_per_synapse``; the (homogeneous) delay is set per run. Silenced
     neurons transmit nothing (``transmits`` false), and receive nothing where
@@ -241,6 +241,7 @@ def _recurrent_synapses(neurons, connectivity: scipy.sparse.csr_array) -> Synaps
         on_pre="g += w * weight_per_synapse * int(transmits_pre) * int(receives_post)",
         delay=0 * second,
         namespace={},
+        codeobj_class=codeobj_class,
         name="recurrent",
     )
     synapses.connect(i=coo.row.astype(np.int32), j=coo.col.astype(np.int32))
@@ -248,7 +249,7 @@ def _recurrent_synapses(neurons, connectivity: scipy.sparse.csr_array) -> Synaps
     return synapses
 
 
-def _drive(neurons, targets: np.ndarray, run: Run) -> list:
+def _drive(neurons, targets: np.ndarray, run: Run, codeobj_class) -> list:
     """The Brian2 objects that deliver the run's Poisson input to ``targets``.
 
     Only what ``COMPILED_AXES[run.mode]`` names is used here; the rest are
@@ -281,18 +282,23 @@ def _drive(neurons, targets: np.ndarray, run: Run) -> list:
         return []
     if run.mode == "poisson_group":  # source k * n + s feeds target k only
         pre = np.arange(n * len(targets))
-        return _poisson_sources(neurons, pre, np.repeat(targets, n))
+        return _poisson_sources(neurons, pre, np.repeat(targets, n), codeobj_class)
     if run.mode == "shared_source":  # every source feeds every target
         pre = np.repeat(np.arange(n), len(targets))
-        return _poisson_sources(neurons, pre, np.tile(targets, n))
+        return _poisson_sources(neurons, pre, np.tile(targets, n), codeobj_class)
     raise ValueError(f"Unknown input mode {run.mode!r}; expected one of {INPUT_MODES}.")
 
 
-def _poisson_sources(neurons, pre: np.ndarray, post: np.ndarray) -> list:
+def _poisson_sources(neurons, pre: np.ndarray, post: np.ndarray, codeobj_class) -> list:
     """A ``PoissonGroup`` whose source ``pre[k]`` adds the drive weight to ``v`` of ``post[k]``."""
     sources = PoissonGroup(pre.max() + 1, 0 * Hz, name="sources")
     synapses = Synapses(
-        sources, neurons, on_pre="v_post += drive_weight_post", namespace={}, name="drive"
+        sources,
+        neurons,
+        on_pre="v_post += drive_weight_post",
+        namespace={},
+        codeobj_class=codeobj_class,
+        name="drive",
     )
     synapses.connect(i=pre, j=post)
     return [sources, synapses]
@@ -353,23 +359,24 @@ def _target_indices(run: Run, n_neurons: int) -> np.ndarray:
 
 
 def create_simulation(
-    connectivity: scipy.sparse.csr_array, run: Run, neuron_codeobj_class=None
+    connectivity: scipy.sparse.csr_array, run: Run, codeobj_class=None
 ) -> Simulation:
     """Create the Brian2 objects of ``run``'s structure (run values not yet set),
     with a state monitor of every neuron where the run records state.
 
     The structure is the network, the input mode and what the mode compiles
     in (:data:`~spikesweep.study.axes.COMPILED_AXES`), in the run's precision
-    (Brian2's ``core.default_float_dtype``, set here). ``neuron_codeobj_class``
-    is the code-object class of the neurons' code (Brian2's default if None).
+    (Brian2's ``core.default_float_dtype``, set here). ``codeobj_class`` is
+    the code-object class of the neurons' and synapses' code (Brian2's default
+    if None; a ``PoissonGroup`` of sources always has Brian2's).
     """
     prefs.core.default_float_dtype = FLOAT_DTYPES[run.precision]
     n = connectivity.shape[0]
-    neurons = _neurons(n, run.mode, neuron_codeobj_class)
+    neurons = _neurons(n, run.mode, codeobj_class)
     spikes = SpikeMonitor(neurons, name="spikes")
-    objects = [neurons, spikes, *_drive(neurons, _target_indices(run, n), run)]
+    objects = [neurons, spikes, *_drive(neurons, _target_indices(run, n), run, codeobj_class)]
     if connectivity.nnz:
-        objects.append(_recurrent_synapses(neurons, connectivity))
+        objects.append(_recurrent_synapses(neurons, connectivity, codeobj_class))
     state = (
         StateMonitor(neurons, ["v", "g"], record=True, name="state") if run.record_state else None
     )

@@ -10,11 +10,12 @@ from spikesweep.engine.batches import run_batch, runner  # noqa: E402
 from spikesweep.engine.locks import snakemake_alive  # noqa: E402
 from spikesweep.study import Run  # noqa: E402
 
-run_batch(
-    [Run.from_json(run) for run in snakemake.params.runs],
-    snakemake.output.spikes,
-    snakemake.output.costs,
-    runner(snakemake.input.get("program"), snakemake.input.network),
-    command="snakemake rule simulate",  # the same whatever batch runs it
-    keep_going=snakemake_alive,
-)
+with runner(snakemake.input.get("program"), snakemake.input.network) as simulate_run:
+    run_batch(
+        [Run.from_json(run) for run in snakemake.params.runs],
+        snakemake.output.spikes,
+        snakemake.output.costs,
+        simulate_run,
+        command="snakemake rule simulate",  # the same whatever batch runs it
+        keep_going=snakemake_alive,
+    )

@@ -13,15 +13,16 @@ was itself interrupted meanwhile. A batch whose Snakemake process is gone
 its next run.
 """
 
+import contextlib
 import functools
 import logging
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from spikesweep.engine import RunCost, Runner
-from spikesweep.engine.standalone import run_program
+from spikesweep.engine.standalone import Program
 from spikesweep.files import atomic_path
 from spikesweep.networks.connectivity import load_network
 from spikesweep.storage import stored_config_hash, write_run
@@ -45,8 +46,10 @@ def _cost_row(run: Run, cost: RunCost) -> str:
     return "\t".join(coords + numbers) + "\n"
 
 
-def runner(build_dir: str | Path | None, network_path: str | Path) -> Runner:
-    """How a batch simulates a run: the structure's compiled program, or Brian2's runtime.
+@contextlib.contextmanager
+def runner(build_dir: str | Path | None, network_path: str | Path) -> Iterator[Runner]:
+    """How a batch simulates its runs: the structure's compiled program, started once
+    for the batch, or Brian2's runtime (a context manager).
 
     Parameters
     ----------
@@ -57,11 +60,13 @@ def runner(build_dir: str | Path | None, network_path: str | Path) -> Runner:
         The network's ``.npz`` (read by the runtime targets only).
     """
     if build_dir:
-        return functools.partial(run_program, build_dir)
+        with Program(build_dir) as program:
+            yield program
+        return
     # Imported here: a batch of compiled runs does not pay Brian2's import.
     from spikesweep.engine.runtime import run_in_process
 
-    return functools.partial(run_in_process, load_network(network_path))
+    yield functools.partial(run_in_process, load_network(network_path))
 
 
 def _kept(path: str | Path) -> Path:

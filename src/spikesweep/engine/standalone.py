@@ -1,28 +1,30 @@
 """Compile once, run many: Brian2's cpp_standalone device as the simulation engine.
 
 A *structure* (:meth:`~spikesweep.study.runs.Run.structure`) is what Brian2
-compiles into a program: the network, duration and time step, whether state
-is recorded, the input mode and what the mode compiles in
+compiles into a program: the network, duration, time step and precision,
+whether state is recorded, the input mode and what the mode compiles in
 (:data:`~spikesweep.study.axes.COMPILED_AXES`; nothing for ``poisson_input``).
-:func:`compile_program` generates and compiles a structure's program once;
-:func:`run_program` runs it for one run, passing the run's
-:meth:`~spikesweep.study.runs.Run.run_values` on the command line
-(``name=value`` in SI units, or ``name=file`` for one value per neuron, as
-``device.run(run_args=...)`` does) and its seed in the environment variable
-:data:`SEED_VARIABLE`, read by code inserted before the simulation. The
-program applies the values before anything is prepared for the run (the
-synaptic queue takes its delay then), so every one of them may change from
-run to run. A run's spikes therefore depend on its structure, values and seed
-only: not on which job or batch runs it.
+:func:`compile_program` generates and compiles a structure's program once.
 
-Each run writes Brian2's result files into its own scratch folder (in
-``$TMPDIR``), which is deleted as soon as the spikes are read. Without recorded
-state, a program writes the spike monitor's two arrays only and exits before
-Brian2 writes every other array (the synapses' alone are 354 MB and 0.7 s
-for the whole fly brain). Running a program needs NumPy only: Brian2 (and
-:mod:`spikesweep.model`, which imports it) is imported by
-:func:`compile_program` alone, so that a batch job does not pay Brian2's
-import (seconds) for runs of a fraction of a second.
+A :class:`Program` starts it once and simulates runs one after another in
+that process: the network is read and prepared once (for the whole fly brain,
+about half a second, against a run loop of about a second), then each run is
+one line on the program's standard input: its results folder, its seed and
+its :meth:`~spikesweep.study.runs.Run.run_values` (``name=value`` in SI
+units, or ``name=file`` for one value per neuron, as ``device.run(run_args=...)``
+takes them). The program applies the values before anything is prepared for
+the run (the synaptic queue takes its delay then), so every one of them may
+change from run to run; it then writes the run's spikes (and recorded state)
+into the folder, restores every variable a run changes to its value before
+the first run, empties the monitors and the synaptic queues, and says so on
+standard output. A run's spikes therefore depend on its structure, values and
+seed only: not on which job, batch or process runs it, nor on the runs before
+it in the same process (tested).
+
+Running a program needs NumPy only: Brian2 (and :mod:`spikesweep.model`,
+which imports it) is imported by :func:`compile_program` alone, so that a
+batch job does not pay Brian2's import (seconds) for runs of a fraction of a
+second.
 """
 
 import json
@@ -42,12 +44,9 @@ from spikesweep.engine import RunCost
 from spikesweep.spikes import STATE_VARIABLES, SpikeTrains
 from spikesweep.study.runs import Run
 
-__all__ = ["COMPILE_FLAGS", "MANIFEST", "SEED_VARIABLE", "compile_program", "run_program"]
+__all__ = ["COMPILE_FLAGS", "MANIFEST", "Program", "compile_program", "run_program"]
 
 logger = logging.getLogger(__name__)
-
-#: Environment variable that carries a run's seed into the compiled program.
-SEED_VARIABLE = "SPIKESWEEP_SEED"
 
 #: GCC flags of compiled programs and Cython code: Brian2's defaults without
 #: ``-march=native`` (a program is built once and may run on any node of a
@@ -71,60 +70,109 @@ COMPILE_FLAGS = [
 #: File in a build folder naming the result files a run's spikes are read from.
 MANIFEST = "spikesweep-build.json"
 
-# Seeds Brian2's generator as brian2.seed(seed) would, from the environment.
-_SEED_CODE = f"""
+#: What a program says on standard output when it has read the network, and when
+#: it has finished a run (followed by Brian2's run-loop time in seconds, the
+#: completed fraction of the run and the process's peak resident memory in kB).
+_READY, _DONE = "spikesweep: ready", "spikesweep: done"
+
+
+def _run_loop(simulation) -> tuple[str, str]:
+    """C++ that makes the program a loop over runs read from standard input: the
+    code before a run's values are applied, and the code after the run.
+
+    Before the first run, the program keeps the value of every array that a run
+    changes (the groups' and monitors' variables, the drive connected per run);
+    after each run, it writes the monitors' arrays, restores those values and
+    empties the monitors and the per-run drive.
+    """
+    import brian2
+    from brian2.codegen.generators.cpp_generator import c_data_type
+    from brian2.core.variables import ArrayVariable, DynamicArrayVariable
+
+    kept, restore, clear = [], [], []
+    for obj in sorted(simulation.network.objects, key=lambda obj: obj.name):
+        per_run = obj is simulation.drive  # connected anew in each run
+        for name, var in sorted(obj.variables.items()):
+            if not isinstance(var, ArrayVariable) or var.owner is None:
+                continue
+            if var.owner.name != obj.name or (var.constant and not per_run):
+                continue
+            array = brian2.device.get_array_name(var, access_data=False)
+            if isinstance(var, DynamicArrayVariable):
+                clear.append(f"{array}.{'resize_along_first' if var.ndim == 2 else 'resize'}(0);")
+            else:
+                copy = f"_initial_{obj.name}_{name}"
+                kept.append(
+                    f"const std::vector<{c_data_type(var.dtype)}> {copy}"
+                    f"({array}, {array} + {var.size});"
+                )
+                restore.append(f"std::copy({copy}.begin(), {copy}.end(), {array});")
+    writes = [_write_code(var) for var in _monitor_arrays(simulation).values()]
+    before = (
+        "\n".join(kept)
+        + f"""
+std::cout << "{_READY}" << std::endl;
+std::string _run_line;
+while (std::getline(std::cin, _run_line))
 {{
-    const char *_seed = std::getenv("{SEED_VARIABLE}");
-    if (_seed == nullptr) {{
-        std::cerr << "{SEED_VARIABLE} is not set" << std::endl;
-        std::exit(2);
+    // a run: its results folder, its seed, then its values, separated by tabs
+    std::vector<std::string> _fields;
+    for (size_t _start = 0, _end = 0; _start <= _run_line.size(); _start = _end + 1)
+    {{
+        _end = std::min(_run_line.find('\\t', _start), _run_line.size());
+        _fields.push_back(_run_line.substr(_start, _end - _start));
     }}
-    brian::_random_generators[0].seed(std::stoull(_seed));
-}}
+    brian::results_dir = _fields.at(0);
+    brian::_random_generators[0].seed(std::stoull(_fields.at(1)));  // as brian2.seed()
+    args.assign(_fields.begin() + 2, _fields.end());
 """
-
-#: Result file holding the program's peak resident memory (kB, Linux only). Read
-#: from /proc: the rusage of a child of Python would include Python's memory.
-_PEAK_RSS_FILE = "peak_rss_kb"
-#: Result file where Brian2 writes the seconds its run loop took (and the
-#: completed fraction), as ``brian_end()`` does.
-_RUN_INFO_FILE = "last_run_info.txt"
-_RUN_INFO_CODE = f"""
-{{
-    std::ofstream _info(brian::results_dir + "{_RUN_INFO_FILE}");
-    _info << Network::_last_run_time << " " << Network::_last_run_completed_fraction << std::endl;
-}}
-"""
-_PEAK_RSS_CODE = f"""
-{{
+    )
+    network = simulation.network.name  # its time starts at 0 in every run
+    after = (
+        "\n".join([*writes, *restore, *clear, f"{network}.t = 0.0;"])
+        + f"""
+    std::string _peak_kb = "nan", _status_line;
     std::ifstream _status("/proc/self/status");
-    std::ofstream _peak(brian::results_dir + "{_PEAK_RSS_FILE}");
-    std::string _line;
-    while (std::getline(_status, _line))
-        if (_line.rfind("VmHWM:", 0) == 0) _peak << _line.substr(6) << std::endl;
+    while (std::getline(_status, _status_line))
+        if (_status_line.rfind("VmHWM:", 0) == 0) _peak_kb = _status_line.substr(6);
+    std::cout << "{_DONE} " << Network::_last_run_time << " "
+              << Network::_last_run_completed_fraction << " " << _peak_kb << std::endl;
 }}
 """
+    )
+    return before, after
 
 
-def _spikes_only_end(variables) -> str:
-    """C++ for the end of a program: write ``variables`` (dynamic arrays), the run
-    loop's time and the peak RSS into the results folder as Brian2 would, then exit
-    without ``brian_end()``."""
+def _monitor_arrays(simulation) -> dict:
+    """The monitors' arrays a run's results are read from, by name."""
+    arrays = {
+        "spike_neuron": simulation.spikes.variables["i"],
+        "spike_time": simulation.spikes.variables["t"],
+    }
+    if simulation.state is not None:
+        arrays.update({name: simulation.state.variables[name] for name in STATE_VARIABLES})
+    return arrays
+
+
+def _write_code(var) -> str:
+    """C++ writing a monitor's dynamic array into the run's results folder, as
+    Brian2 writes it (a 2-d array row by row)."""
     import brian2
 
-    writes = "".join(
-        f"""
-    {{
-        std::ofstream _file(brian::results_dir + "{brian2.device.get_array_filename(variable)}",
-                            std::ios::binary | std::ios::out);
-        const auto &_values = brian::{brian2.device.get_array_name(variable, access_data=False)};
-        if (!_values.empty())
-            _file.write(reinterpret_cast<const char *>(&_values[0]),
-                        _values.size() * sizeof(_values[0]));
-    }}"""
-        for variable in variables
-    )
-    return f"{{{writes}\n{_RUN_INFO_CODE}\n{_PEAK_RSS_CODE}\n    std::exit(0);\n}}\n"
+    array = brian2.device.get_array_name(var, access_data=False)
+    path = f'brian::results_dir + "{brian2.device.get_array_filename(var)}"'
+    if var.ndim == 2:
+        data = f"""for (size_t _row = 0; _row < {array}.n; _row++)
+        _file.write(reinterpret_cast<const char *>(&{array}(_row, 0)),
+                    {array}.m * sizeof({array}(0, 0)));"""
+    else:
+        data = f"""if ({array}.size())
+        _file.write(reinterpret_cast<const char *>(&{array}[0]),
+                    {array}.size() * sizeof({array}[0]));"""
+    return f"""{{
+    std::ofstream _file({path}, std::ios::binary | std::ios::out);
+    {data}
+}}"""
 
 
 def compile_program(
@@ -149,7 +197,7 @@ def compile_program(
     """
     import brian2
 
-    from spikesweep.engine.codeobject import NeuronLoopsCodeObject
+    from spikesweep.engine.codeobject import ProgramCodeObject
     from spikesweep.model import create_simulation
 
     directory = Path(directory)
@@ -165,43 +213,37 @@ def compile_program(
             make_args.append("CXX=" + shlex.quote("ccache g++"))  # Brian2 runs make in a shell
         brian2.prefs.devices.cpp_standalone.extra_make_args_unix = make_args
         brian2.defaultclock.dt = run.dt_ms * brian2.ms
-        simulation = create_simulation(connectivity, run, NeuronLoopsCodeObject)
+        simulation = create_simulation(connectivity, run, ProgramCodeObject)
         simulation.set_values(run)
-        # The command line's values, applied before the run prepares anything and
-        # before the drive connects to the run's driven neurons.
+        before_run, after_run = _run_loop(simulation)
+        brian2.device.insert_code("main", before_run)
+        # A run's values, applied before the run prepares anything and before the
+        # drive connects to the run's driven neurons.
         brian2.device.apply_run_args()
         simulation.connect_drive()
-        brian2.device.insert_code("main", _SEED_CODE)
-        if simulation.state is None:
-            spikes = simulation.spikes.variables
-            brian2.device.insert_code("before_end", _spikes_only_end([spikes["i"], spikes["t"]]))
-        else:
-            brian2.device.insert_code("after_end", _PEAK_RSS_CODE)
         simulation.network.run(
             run.duration_ms * brian2.ms,
             namespace={},
             report="stdout",
             report_period=10 * brian2.second,
         )
+        brian2.device.insert_code("main", after_run)
+        # No input left: exit without brian_end(), which writes every array (the
+        # whole fly brain's synapses alone are 354 MB).
+        brian2.device.insert_code("before_end", "std::exit(0);")
         started = time.perf_counter()
         brian2.device.build(directory=str(tmp), compile=True, run=False)
         logger.info("compiled %s in %.1f s", directory, time.perf_counter() - started)
-        monitors = {
-            "spike_neuron": (simulation.spikes, "i"),
-            "spike_time": (simulation.spikes, "t"),
-        }
-        if simulation.state is not None:
-            monitors.update({name: (simulation.state, name) for name in STATE_VARIABLES})
         manifest = {
             "build": run.structure(),
             "n_neurons": connectivity.shape[0],
             "run_values": simulation.value_dtypes(run),
             "files": {
                 name: {
-                    "file": brian2.device.get_array_filename(owner.variables[variable]),
-                    "dtype": np.dtype(owner.variables[variable].dtype).name,
+                    "file": brian2.device.get_array_filename(var),
+                    "dtype": np.dtype(var.dtype).name,
                 }
-                for name, (owner, variable) in monitors.items()
+                for name, var in _monitor_arrays(simulation).items()
             },
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
@@ -212,16 +254,9 @@ def compile_program(
         raise
 
 
-def _peak_rss_mb(results: Path) -> float:
-    """The program's peak resident memory (MB), NaN where /proc is unavailable."""
-    peak = results / _PEAK_RSS_FILE
-    return float(peak.read_text().split()[0]) / 1024 if peak.is_file() else float("nan")
-
-
 def _argument(value, path: Path, dtype: str) -> str:
-    """A run value as the program's command line takes it: a number, or the path of
-    a file of one value per neuron, written to ``path`` as ``dtype`` (the type of
-    Brian2's variable)."""
+    """A run value as the program takes it: a number, or the path of a file of one
+    value per neuron, written to ``path`` as ``dtype`` (the type of Brian2's variable)."""
     if isinstance(value, np.ndarray):
         value.astype(dtype).tofile(path)
         return str(path)
@@ -236,60 +271,125 @@ def _read_monitor(results: Path, entry: dict) -> np.ndarray:
     return np.fromfile(results / entry["file"], dtype=entry["dtype"])
 
 
-def run_program(directory: str | Path, run: Run) -> tuple[SpikeTrains, RunCost]:
-    """Run one run with the program of its structure, compiled in ``directory``.
+class Program:
+    """A compiled program, started once, simulating runs one after another.
 
-    Returns its spike trains and its cost (the compiled program's process
-    only: no Python start-up).
+    Use it as a context manager; inside, calling it with a run simulates that
+    run (a :data:`~spikesweep.engine.Runner`). The program reads its network
+    when it starts (``load_s``), not in each run.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The structure's build (:func:`compile_program`).
     """
-    directory = Path(directory).resolve()
-    manifest = json.loads((directory / MANIFEST).read_text())
-    if manifest["build"] != run.structure():
-        raise ValueError(f"{directory} was compiled for another structure than {run.coords}.")
-    n_neurons, dt_s = manifest["n_neurons"], run.dt_ms / 1000
-    values = run.run_values(n_neurons)
-    missing = sorted(set(manifest["run_values"]) - set(values))
-    if missing:
-        raise ValueError(f"{directory} takes {missing}, which run {run.label} does not give.")
-    env = {**os.environ, SEED_VARIABLE: str(run.seed)}
-    files = manifest["files"]
-    with tempfile.TemporaryDirectory(prefix="spikesweep-run-") as scratch:
-        results = Path(scratch)
-        arguments = [
-            f"{name}={_argument(values[name], results / name, dtype)}"
-            for name, dtype in manifest["run_values"].items()
-        ]
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory).resolve()
+        self.manifest = json.loads((self.directory / MANIFEST).read_text())
+        self.load_s = float("nan")
+        self._process = None
+        self._stderr = None
+
+    def __enter__(self) -> "Program":
+        self._stderr = tempfile.TemporaryFile("w+")
         started = time.perf_counter()
-        process = subprocess.run(
-            [str(directory / "main"), "--results_dir", f"{results}/", *arguments],
-            cwd=directory,
-            env=env,
-            capture_output=True,
+        self._process = subprocess.Popen(
+            [str(self.directory / "main")],
+            cwd=self.directory,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
             text=True,
         )
-        # Brian2's programs report a value file they cannot read, and go on.
-        if process.returncode != 0 or "Error reading" in process.stderr:
-            raise RuntimeError(
-                f"{directory / 'main'} {' '.join(arguments)} failed with exit status "
-                f"{process.returncode}:\n{(process.stdout + process.stderr)[-2000:]}"
+        self._read_until(_READY, "starting")
+        self.load_s = time.perf_counter() - started
+        logger.info("%s: network read in %.2f s", self.directory, self.load_s)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._process.stdin.close()  # no more runs: the program exits
+        try:
+            self._process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process.stdout.close()
+        self._stderr.close()
+
+    def _read_until(self, marker: str, what: str) -> str:
+        """The program's line that starts with ``marker``; Brian2's progress reports
+        before it are logged."""
+        for line in self._process.stdout:
+            if line.startswith(marker):
+                return line[len(marker) :]
+            if line.strip() and "(100%)" not in line and not line.startswith("Starting"):
+                logger.info("%s", line.strip())
+        self._process.wait()
+        self._stderr.seek(0)
+        raise RuntimeError(
+            f"{self.directory / 'main'} stopped while {what}, with exit status "
+            f"{self._process.returncode}:\n{self._stderr.read()[-2000:]}"
+        )
+
+    def __call__(self, run: Run) -> tuple[SpikeTrains, RunCost]:
+        """Simulate ``run``: its spike trains and its cost (in the program, from
+        the run's values to its written results)."""
+        manifest = self.manifest
+        if manifest["build"] != run.structure():
+            raise ValueError(
+                f"{self.directory} was compiled for another structure than {run.coords}."
             )
-        cost = RunCost(
-            time.perf_counter() - started,
-            _peak_rss_mb(results),
-            float((results / _RUN_INFO_FILE).read_text().split()[0]),
-        )
-        state = None
-        if "v" in files:  # recorded as (n_steps, n_neurons), in volts
-            state = {
-                name: _read_monitor(results, files[name]).reshape(-1, n_neurons).T
-                for name in STATE_VARIABLES
-            }
-        trains = SpikeTrains.from_monitor(
-            _read_monitor(results, files["spike_neuron"]),
-            _read_monitor(results, files["spike_time"]),
-            n_neurons,
-            dt_s,
-            round(run.duration_ms / run.dt_ms),
-            state,
-        )
-    return trains, cost
+        n_neurons = manifest["n_neurons"]
+        values = run.run_values(n_neurons)
+        missing = sorted(set(manifest["run_values"]) - set(values))
+        if missing:
+            raise ValueError(
+                f"{self.directory} takes {missing}, which run {run.label} does not give."
+            )
+        files = manifest["files"]
+        with tempfile.TemporaryDirectory(prefix="spikesweep-run-") as scratch:
+            results = Path(scratch)
+            arguments = [
+                f"{name}={_argument(values[name], results / name, dtype)}"
+                for name, dtype in manifest["run_values"].items()
+            ]
+            errors_before = self._stderr.tell()
+            started = time.perf_counter()
+            self._process.stdin.write("\t".join([f"{results}/", str(run.seed), *arguments]) + "\n")
+            self._process.stdin.flush()
+            said = self._read_until(_DONE, f"running {run.label}")
+            loop_s, completed, peak_kb = said.split()[:3]  # VmHWM is followed by "kB"
+            wall_s = time.perf_counter() - started
+            self._stderr.seek(errors_before)
+            errors = self._stderr.read()
+            # Brian2 reports a value it cannot read, and goes on; a run stopped by a
+            # signal reports the fraction it completed.
+            if "Error reading" in errors or float(completed) != 1:
+                raise RuntimeError(
+                    f"{self.directory / 'main'} failed on run {run.label} "
+                    f"(completed fraction {completed}):\n{errors[-2000:]}"
+                )
+            cost = RunCost(wall_s, float(peak_kb) / 1024, float(loop_s))
+            state = None
+            if "v" in files:  # recorded as (n_steps, n_neurons), in volts
+                state = {
+                    name: _read_monitor(results, files[name]).reshape(-1, n_neurons).T
+                    for name in STATE_VARIABLES
+                }
+            trains = SpikeTrains.from_monitor(
+                _read_monitor(results, files["spike_neuron"]),
+                _read_monitor(results, files["spike_time"]),
+                n_neurons,
+                run.dt_ms / 1000,
+                round(run.duration_ms / run.dt_ms),
+                state,
+            )
+        return trains, cost
+
+
+def run_program(directory: str | Path, run: Run) -> tuple[SpikeTrains, RunCost]:
+    """Simulate one run with the program compiled in ``directory`` (a :class:`Program`
+    of its own)."""
+    with Program(directory) as program:
+        return program(run)
