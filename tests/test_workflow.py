@@ -266,7 +266,7 @@ def test_equivalence_finds_the_loop_equivalent_and_reports_cost(study):
     assert row["verdict"] == "equivalent"
     assert set(summary["cost_per_run"]) == {"poisson_input", "per_neuron", "shared_source"}
     for cost in summary["cost_per_run"].values():
-        assert 0 < cost["simulation_s"] < cost["wall_s"]
+        assert 0 < cost["simulation_s"] <= cost["wall_s"]  # the loop is part of a run
 
 
 def test_input_scaling_matches_the_dead_time_prediction(study):
