@@ -164,13 +164,17 @@ def test_one_program_runs_brian2s_poisson_input_on_cpp_standalone(standalone, re
 
 def test_single_precision_is_brian2s_in_float32(standalone):
     """precision: single is a program of its own, with the spikes of the forum's model
-    under Brian2's float32 (core.default_float_dtype), and not those of float64."""
+    under Brian2's float32 (core.default_float_dtype), and close to float64's."""
     programs, runs, references = standalone
     assert runs["single"].structure_id != runs["exact"].structure_id
     trains, _ = run_program(programs["single"], runs["single"])
     assert_same_spikes((trains.neuron, trains.step), references["single"][:2])
     double, _ = run_program(programs["double"], replace(runs["single"], precision="double"))
-    assert len(double.neuron) > 20
+    # What float32 trades (measured at whole-brain scale in docs/whole-brain.md): a spike
+    # may move by a step; here, 300 ms of 40 neurons, none moves.
+    keys = [t.neuron.astype(np.int64) * t.n_steps + t.step for t in (trains, double)]
+    assert np.isin(*keys).mean() >= 0.95
+    assert np.abs(trains.counts - double.counts).max() <= 1
 
 
 @pytest.mark.parametrize("synapses", ["outgoing", "all"])
