@@ -9,6 +9,8 @@ Brian2's own spikes is tested in test_poisson_input.py.
 import multiprocessing
 import platform
 import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -114,3 +116,40 @@ def test_the_neuron_loops_are_compiled_for_two_instruction_sets(program):
     for loop in ("stateupdater", "spike_thresholder"):
         for version in ("default", "arch_x86_64_v3"):
             assert f"_loop_neurons_{loop}_codeobject() [clone .{version}]" in symbols
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_a_program_does_not_outlive_its_batch(program):
+    """A batch killed by SIGKILL (no cleanup in Python) leaves no program waiting for
+    runs: its input closes, and it exits."""
+    batch = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from spikesweep.engine.standalone import Program\n"
+            "program = Program(sys.argv[1]).__enter__()\n"
+            "print(program._process.pid, flush=True)\n"
+            "time.sleep(600)\n",
+            str(program),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    pid = int(batch.stdout.readline())
+    assert _process_state(pid) not in ("gone", "Z")
+    batch.kill()
+    batch.wait()
+    for _ in range(100):  # up to 5 s
+        if _process_state(pid) in ("gone", "Z"):
+            break
+        time.sleep(0.05)
+    assert _process_state(pid) in ("gone", "Z")
+
+
+def _process_state(pid: int) -> str:
+    """The state letter of a process (``Z``: dead, not yet reaped), or ``gone``."""
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"
