@@ -7,7 +7,8 @@ plan
 runtime
     Brian2's runtime targets (cython, numpy): a run simulated in process.
 standalone
-    Brian2's cpp_standalone: compile a structure once, run it per run.
+    Brian2's cpp_standalone: compile a structure once, run a batch's runs in one
+    process of the program.
 batches
     One job's runs, each written as soon as it is done and kept across a kill.
 locks
@@ -28,9 +29,11 @@ __all__ = ["RunCost", "Runner"]
 
 @dataclass(frozen=True)
 class RunCost:
-    """What one run cost: wall time (s) and peak resident memory (MB) of its process,
-    and of the wall time, the seconds in Brian2's run loop (Brian2's last run time:
-    the time steps, without building, loading or writing)."""
+    """What one run cost: its wall time (s; in a compiled program, from its values to
+    its written spikes, without the program's start), the peak resident memory (MB)
+    of the process that ran it, and of the wall time, the seconds in Brian2's run
+    loop (Brian2's last run time: the time steps, without building, loading or
+    writing)."""
 
     wall_s: float
     max_rss_mb: float
