@@ -118,6 +118,17 @@ def test_the_neuron_loops_are_compiled_for_two_instruction_sets(program):
             assert f"_loop_neurons_{loop}_codeobject() [clone .{version}]" in symbols
 
 
+def test_a_program_that_dies_fails_its_run_by_name(program):
+    """A program killed between runs: the next run fails naming the program and the run,
+    and the batch's program closes without another error."""
+    with Program(program) as running:
+        running(runs_of()[0])
+        running._process.kill()
+        running._process.wait()
+        with pytest.raises(RuntimeError, match=r"main stopped while running forum3 .* seed 1"):
+            running(runs_of()[1])
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 def test_a_program_does_not_outlive_its_batch(program):
     """A batch killed by SIGKILL (no cleanup in Python) leaves no program waiting for

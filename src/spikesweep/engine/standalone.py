@@ -27,6 +27,7 @@ batch job does not pay Brian2's import (seconds) for runs of a fraction of a
 second.
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -308,7 +309,8 @@ class Program:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self._process.stdin.close()  # no more runs: the program exits
+        with contextlib.suppress(BrokenPipeError):  # a program that died already
+            self._process.stdin.close()  # no more runs: the program exits
         try:
             self._process.wait(timeout=60)
         except subprocess.TimeoutExpired:
@@ -356,8 +358,10 @@ class Program:
             ]
             errors_before = self._stderr.tell()
             started = time.perf_counter()
-            self._process.stdin.write("\t".join([f"{results}/", str(run.seed), *arguments]) + "\n")
-            self._process.stdin.flush()
+            with contextlib.suppress(BrokenPipeError):  # a program that died: said below
+                line = "\t".join([f"{results}/", str(run.seed), *arguments])
+                self._process.stdin.write(line + "\n")
+                self._process.stdin.flush()
             said = self._read_until(_DONE, f"running {run.label}")
             loop_s, completed, peak_kb = said.split()[:3]  # VmHWM is followed by "kB"
             wall_s = time.perf_counter() - started
