@@ -177,7 +177,8 @@ def answer(s: dict) -> list[str]:
     lines += [
         "",
         "Cost per run (median over runs of the simulation itself; with cpp_standalone each "
-        "structure is compiled once beforehand, see results/{study}/benchmarks/):",
+        "structure is compiled once beforehand and started once per batch job, see "
+        "results/{study}/benchmarks/):",
         "",
     ]
     lines += [
