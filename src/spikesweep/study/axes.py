@@ -9,6 +9,7 @@ sets (:data:`SET_AXES`) are named by a sweep's ``targets`` and ``silenced``; the
 (:data:`MODEL_AXES`) default to the study's ``model`` section.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -65,7 +66,12 @@ def format_value(value) -> str:
     >>> format_value(150.0), format_value(68.75), format_value(3)
     ('150', '68.75', '3')
     """
-    return np.format_float_positional(float(value), trim="-")
+    return _shortest_decimal(float(value) + 0.0)  # + 0.0: -0.0 is 0.0, as for Run equality
+
+
+@functools.cache  # a study repeats each axis' few values in every run's path
+def _shortest_decimal(value: float) -> str:
+    return np.format_float_positional(value, trim="-")
 
 
 @dataclass(frozen=True)

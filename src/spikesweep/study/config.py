@@ -84,12 +84,16 @@ class Study:
             if name not in ("targets", "silenced")
             and len({run.coords[name] for run in self.runs}) > 1
         ]
-        experiments = {}
-        for run in self.runs:
+        experiments, seen = {}, set()
+        for run in self.runs:  # sorted: an experiment's first run comes first
+            if (run.network, run.mode, run.point) in seen:
+                continue
+            seen.add((run.network, run.mode, run.point))
+            wildcards = run.wildcards
             parts = [run.grid_point["targets"]]
             if run.silenced:
                 parts.append(f"silenced~{run.grid_point['silenced']}")
-            parts += [f"{name}~{run.wildcards[name]}" for name in varying]
+            parts += [f"{name}~{wildcards[name]}" for name in varying]
             experiments.setdefault((run.network, "__".join(parts)), run)
         return experiments
 
