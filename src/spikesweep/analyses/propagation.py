@@ -215,17 +215,21 @@ def propagation(
     strongest = max(connected, key=lambda row: abs(row["response_mV"]), default=None)
     arrays = None
     if rows:
+        # One lag axis for every point, from the window before the spike to the longest
+        # delay's response window; a point of a shorter delay is NaN past its own.
         any_entry = next(iter(pooled.values()))
-        lags_ms = (
-            np.arange(-any_entry["window"], any_entry["delay"] + 2 * any_entry["window"])
-            * any_entry["dt_s"]
-            * 1000
-        )
+        n_lags = max(len(average) for average in averages["g"])
+        lags_ms = np.arange(-any_entry["window"], n_lags - any_entry["window"])
+        lags_ms = lags_ms * any_entry["dt_s"] * 1000
+        padded = {name: np.full((len(rows), n_lags), np.nan) for name in VARIABLES}
+        for name in VARIABLES:
+            for k, average in enumerate(averages[name]):
+                padded[name][k, : len(average)] = average
         arrays = xr.Dataset(
             {
                 f"sta_{name}_mV": (
                     ("point", "lag_ms"),
-                    np.array(averages[name]),
+                    padded[name],
                     {
                         "long_name": f"spike-triggered average of {name}_post minus its "
                         "pre-spike mean",
