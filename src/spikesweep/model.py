@@ -340,7 +340,7 @@ class Simulation:
     def connect_drive(self) -> None:
         """Connect ``poisson_input``'s drive to the neurons whose ``driven`` value is
         set (after :meth:`set_values`; in a cpp_standalone program, after the run's
-        command line is applied, so that each run connects its own driven set)."""
+        values are applied, so that each run connects its own driven set)."""
         if self.drive is not None:
             self.drive.connect(condition="driven_post")
 

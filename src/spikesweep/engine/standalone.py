@@ -303,7 +303,11 @@ class Program:
             stderr=self._stderr,
             text=True,
         )
-        self._read_until(_READY, "starting")
+        try:
+            self._read_until(_READY, "starting")
+        except RuntimeError:  # a failed start: no with block, so no __exit__ call
+            self.__exit__(None, None, None)
+            raise
         self.load_s = time.perf_counter() - started
         logger.info("%s: network read in %.2f s", self.directory, self.load_s)
         return self
