@@ -13,7 +13,7 @@ from brian2 import Hz, ms
 from conftest import FORUM3, run_at, validated, with_change
 
 from spikesweep.analyses.theory import suprathreshold_rate
-from spikesweep.engine.batches import release_kept, run_batch, runner
+from spikesweep.engine.batches import release_kept, run_batch, runners
 from spikesweep.engine.runtime import simulate
 from spikesweep.networks.connectivity import network_from_source, save_network
 from spikesweep.study import load_study
@@ -114,7 +114,7 @@ def test_an_in_process_run_reports_its_simulation_loop(forum3, tmp_path):
     """A batch's runtime runner: Brian2's run-loop time is part of the run's wall time."""
     study = load_study(validated(with_change("codegen_target", "cython")))
     save_network(forum3, np.arange(3), tmp_path / "forum3.npz")
-    with runner(None, tmp_path / "forum3.npz") as simulate_run:
+    with runners(None, tmp_path / "forum3.npz") as [simulate_run]:
         trains, cost = simulate_run(study.runs[0])
     assert trains.n_neurons == 3 and trains.counts.sum() > 0
     assert 0 < cost.simulation_s < cost.wall_s
@@ -129,17 +129,17 @@ def test_a_batch_whose_snakemake_is_gone_stops_and_keeps_its_runs(forum3, tmp_pa
     costs = str(tmp_path / "costs.tsv")
     answers = iter([True, True, False])
     with (
-        runner(None, tmp_path / "forum3.npz") as simulate_run,
+        runners(None, tmp_path / "forum3.npz") as simulate,
         pytest.raises(RuntimeError, match="stopping before run 3/3"),
     ):
-        run_batch(runs, spikes, costs, simulate_run, "test", keep_going=lambda: next(answers))
+        run_batch(runs, spikes, costs, simulate, "test", keep_going=lambda: next(answers))
     assert [os.path.exists(path) for path in spikes] == [True, True, False]
     assert not os.path.exists(costs)  # written once the batch is done
     kept = {path: os.stat(path).st_ino for path in spikes[:2]}
     for path in spikes[:2]:
         os.unlink(path)  # as Snakemake removes an interrupted job's outputs
-    with runner(None, tmp_path / "forum3.npz") as simulate_run:
-        run_batch(runs, spikes, costs, simulate_run, "test")
+    with runners(None, tmp_path / "forum3.npz") as simulate:
+        run_batch(runs, spikes, costs, simulate, "test")
     assert {path: os.stat(path).st_ino for path in spikes[:2]} == kept  # linked back
     assert pd.read_csv(costs, sep="\t")["seed"].tolist() == [run.seed for run in runs]
     release_kept(spikes)

@@ -7,6 +7,7 @@ Brian2's own spikes is tested in test_poisson_input.py.
 """
 
 import multiprocessing
+import os
 import platform
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 from conftest import FORUM3, MINIMAL, validated
 
+from spikesweep.engine.batches import run_batch, runners
 from spikesweep.engine.standalone import Program, compile_program, run_program
 from spikesweep.networks.connectivity import network_from_source
 from spikesweep.study import Run, load_study
@@ -104,6 +106,57 @@ def test_a_program_refuses_a_run_of_another_structure(program):
     other = Run(other.network, other.mode, other.point, 0, duration_ms=500.0)
     with pytest.raises(ValueError, match="another structure"):
         run_program(program, other)
+
+
+def batch_runs() -> list[Run]:
+    """Seven runs of the program's structure, of different lengths in spikes."""
+    return [*runs_of(), *runs_of(n_sources=40, weight_mV=0.2), runs_of(tau_m_ms=10)[0]]
+
+
+def test_a_batch_on_two_processes_writes_the_files_of_one(program, tmp_path):
+    """A batch job's processes take its runs as they come free: every file is byte for
+    byte the one a single process writes, and the cost table keeps the batch's order."""
+    runs = batch_runs()
+    tables = {}
+    for workers in (1, 2):
+        folder = tmp_path / f"{workers}"
+        folder.mkdir()
+        paths = [str(folder / f"{k}.nc") for k in range(len(runs))]
+        with runners(program, None, workers) as simulate:
+            assert len(simulate) == workers
+            run_batch(runs, paths, str(folder / "costs.tsv"), simulate, "test")
+        tables[workers] = (folder / "costs.tsv").read_text().splitlines()
+    for path in sorted((tmp_path / "1").glob("*.nc")):
+        assert path.read_bytes() == (tmp_path / "2" / path.name).read_bytes(), path.name
+    assert len(tables[1]) == len(runs) + 1
+    # The same rows in the same order (each row's last three columns are its costs).
+    assert [row.split("\t")[:-3] for row in tables[1]] == [
+        row.split("\t")[:-3] for row in tables[2]
+    ]
+
+
+def test_a_failed_run_stops_its_batch_and_keeps_the_runs_under_way(program, tmp_path):
+    """Run 3 of 7 fails on one of two processes: the run under way on the other
+    process is kept, no run after the failure is waited for, and the error is the run's."""
+    runs = batch_runs()
+    paths = [str(tmp_path / f"{k}.nc") for k in range(len(runs))]
+
+    def failing_third(simulate_run):
+        def simulate(run):
+            if run == runs[2]:
+                raise RuntimeError(f"run {run.label} failed")
+            return simulate_run(run)
+
+        return simulate
+
+    with (
+        runners(program, None, 2) as simulate,
+        pytest.raises(RuntimeError, match=r"forum3 .* seed 2 failed"),
+    ):
+        run_batch(runs, paths, str(tmp_path / "costs.tsv"), [*map(failing_third, simulate)], "test")
+    kept = [os.path.exists(path) for path in paths]
+    assert kept[:3] == [True, True, False]
+    assert not all(kept) and not (tmp_path / "costs.tsv").exists()
 
 
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="x86-64 only")

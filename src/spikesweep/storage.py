@@ -14,6 +14,7 @@ memory at a time. Every file carries :func:`provenance` attributes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.metadata
 import itertools
 import json
@@ -70,7 +71,9 @@ NEURON_LABELS = {
 }
 
 
+@functools.cache
 def _git_commit() -> str:
+    """The commit of spikesweep's checkout (once per process: a batch writes many files)."""
     root = Path(spikesweep.__file__).resolve().parents[2]
     try:
         commit = subprocess.run(

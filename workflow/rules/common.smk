@@ -83,9 +83,15 @@ def get_source_mem_mb(wildcards, input):
     return 1000 + 15 * math.ceil(size_mb)
 
 
-def get_network_mem_mb(wildcards, input):
-    """Memory (MB) of a job that holds a network: 1 GB plus 50 MB per MB of its .npz."""
-    return 1000 + 50 * math.ceil(os.path.getsize(input.network) / 1e6)
+def get_network_mem_mb(wildcards, input, processes=1):
+    """Memory (MB) of a job that holds a network in ``processes`` processes: 1 GB plus
+    50 MB per MB of its .npz in each."""
+    return 1000 + processes * 50 * math.ceil(os.path.getsize(input.network) / 1e6)
+
+
+def get_batch_mem_mb(wildcards, input, threads):
+    """Memory (MB) of a batch job: a process of the network per thread."""
+    return get_network_mem_mb(wildcards, input, processes=threads)
 
 
 def get_structure_run(wildcards):

@@ -22,8 +22,9 @@ rule compile:
 
 
 # One job per batch of runs (config 'batch_size'); each run writes its own NetCDF
-# file, the batch a table of their costs. Rules are made per batch because a job's
-# outputs (the documented run paths) share no wildcard pattern.
+# file, the batch a table of their costs. A job runs its runs on as many processes
+# of the program as it gets threads (see spikesweep.engine.plan). Rules are made per
+# batch because a job's outputs (the documented run paths) share no wildcard pattern.
 for batch in BATCHES:
 
     rule:
@@ -41,8 +42,9 @@ for batch in BATCHES:
             f"{RESULTS}/benchmarks/batches/{batch.name}.tsv"
         conda:
             "../../envs/spikesweep.yaml"
+        threads: batch.threads
         resources:
-            mem_mb=get_network_mem_mb,
+            mem_mb=get_batch_mem_mb,
             runtime=10 + 2 * len(batch.runs),
         params:
             runs=[run.to_json() for run in batch.runs],

@@ -6,16 +6,17 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
-from spikesweep.engine.batches import run_batch, runner  # noqa: E402
+from spikesweep.engine.batches import run_batch, runners  # noqa: E402
 from spikesweep.engine.locks import snakemake_alive  # noqa: E402
 from spikesweep.study import Run  # noqa: E402
 
-with runner(snakemake.input.get("program"), snakemake.input.network) as simulate_run:
+program = snakemake.input.get("program")
+with runners(program, snakemake.input.network, snakemake.threads) as simulate:
     run_batch(
         [Run.from_json(run) for run in snakemake.params.runs],
         snakemake.output.spikes,
         snakemake.output.costs,
-        simulate_run,
+        simulate,
         command="snakemake rule simulate",  # the same whatever batch runs it
         keep_going=snakemake_alive,
     )

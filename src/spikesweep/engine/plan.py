@@ -6,16 +6,27 @@ into batches of at most ``batch_size`` runs. A batch is one Snakemake job (one
 cluster job on SLURM): it pays Python's and Brian2's start-up once, then runs
 each simulation (:mod:`spikesweep.engine.batches`). A run's spikes do not
 depend on the batch it lands in.
+
+A batch of compiled runs asks for one thread per :data:`RUNS_PER_PROCESS` runs:
+the job runs that many processes of the program side by side (Snakemake gives
+it at most ``--cores`` and ``--max-threads``), so that a study of fewer
+batches than cores still uses the cores, and the last batches do not leave
+cores idle while one runs alone.
 """
 
 import itertools
+import math
 import re
 from dataclasses import dataclass
 
 from spikesweep.study.config import Study
 from spikesweep.study.runs import Run
 
-__all__ = ["Batch", "plan_batches"]
+__all__ = ["RUNS_PER_PROCESS", "Batch", "plan_batches"]
+
+#: Runs per process of a batch job, at least (each process reads the network
+#: once; each takes the batch's next run when it is free).
+RUNS_PER_PROCESS = 4
 
 
 @dataclass(frozen=True)
@@ -27,6 +38,8 @@ class Batch:
     structure: str
     index: int
     runs: tuple[Run, ...]
+    #: Processes that simulate the runs side by side, at most (the job's threads).
+    threads: int
 
     @property
     def name(self) -> str:
@@ -46,7 +59,15 @@ def plan_batches(study: Study) -> list[Batch]:
         key = (run.network, run.mode, run.structure_id)
         by_structure.setdefault(key, []).append(run)
     return [
-        Batch(*key, index, tuple(runs))
+        Batch(*key, index, runs, _threads(study, runs))
         for key, all_runs in sorted(by_structure.items())
         for index, runs in enumerate(itertools.batched(all_runs, study.batch_size, strict=False))
     ]
+
+
+def _threads(study: Study, runs: tuple[Run, ...]) -> int:
+    """A batch's threads: one per RUNS_PER_PROCESS runs of a compiled program; one for
+    Brian2's runtime targets, which simulate in the job's own process."""
+    if study.codegen_target != "cpp_standalone":
+        return 1
+    return math.ceil(len(runs) / RUNS_PER_PROCESS)

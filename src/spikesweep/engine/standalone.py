@@ -36,6 +36,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,7 @@ from spikesweep.engine import RunCost
 from spikesweep.spikes import STATE_VARIABLES, SpikeTrains
 from spikesweep.study.runs import Run
 
-__all__ = ["COMPILE_FLAGS", "MANIFEST", "Program", "compile_program", "run_program"]
+__all__ = ["COMPILE_FLAGS", "MANIFEST", "Program", "compile_program", "programs", "run_program"]
 
 logger = logging.getLogger(__name__)
 
@@ -289,12 +290,23 @@ class Program:
         self.directory = Path(directory).resolve()
         self.manifest = json.loads((self.directory / MANIFEST).read_text())
         self.load_s = float("nan")
+        self._started = float("nan")
         self._process = None
         self._stderr = None
 
     def __enter__(self) -> "Program":
+        self._start()
+        try:
+            self._wait_until_ready()
+        except RuntimeError:  # a failed start: no with block, so no __exit__ call
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _start(self) -> None:
+        """Start the program (it then reads the network, see :meth:`_wait_until_ready`)."""
         self._stderr = tempfile.TemporaryFile("w+")
-        started = time.perf_counter()
+        self._started = time.perf_counter()
         self._process = subprocess.Popen(
             [str(self.directory / "main")],
             cwd=self.directory,
@@ -303,14 +315,12 @@ class Program:
             stderr=self._stderr,
             text=True,
         )
-        try:
-            self._read_until(_READY, "starting")
-        except RuntimeError:  # a failed start: no with block, so no __exit__ call
-            self.__exit__(None, None, None)
-            raise
-        self.load_s = time.perf_counter() - started
+
+    def _wait_until_ready(self) -> None:
+        """Wait until the started program has read the network."""
+        self._read_until(_READY, "starting")
+        self.load_s = time.perf_counter() - self._started
         logger.info("%s: network read in %.2f s", self.directory, self.load_s)
-        return self
 
     def __exit__(self, *exc_info) -> None:
         with contextlib.suppress(BrokenPipeError):  # a program that died already
@@ -401,3 +411,19 @@ def run_program(directory: str | Path, run: Run) -> tuple[SpikeTrains, RunCost]:
     of its own)."""
     with Program(directory) as program:
         return program(run)
+
+
+@contextlib.contextmanager
+def programs(directory: str | Path, n: int) -> Iterator[list[Program]]:
+    """``n`` processes of the program compiled in ``directory``, started together
+    (they read the network at the same time), each a :class:`Program` in use."""
+    with contextlib.ExitStack() as stack:
+        started = []
+        for _ in range(n):
+            program = Program(directory)
+            program._start()
+            stack.push(program.__exit__)
+            started.append(program)
+        for program in started:
+            program._wait_until_ready()
+        yield started
