@@ -6,10 +6,16 @@ through ``snakemake --cores 2 simulations`` in temporary folders:
 (a) naive: one job per point, each a fresh process on Brian2's Cython runtime
     (``codegen_target: cython``, ``batch_size: 1``), Cython cache warmed by a
     first pass that is not timed;
-(b) spikesweep: ``cpp_standalone`` in batches of 20 with ``poisson_input``:
-    one program for the whole grid (rate and N are run values);
+(b) spikesweep with its defaults: ``cpp_standalone`` with ``poisson_input``,
+    one program for the whole grid (rate and N are run values), one batch of
+    100 runs on one process of the program per core;
+(b') the same in batches of 20 (five jobs, each on one process per core);
 (c) the floor: the compiled program's own run times (the cost records of (b))
     summed and divided by the cores, plus one build.
+
+What (b) adds to (c) is broken down: Snakemake's own start (a dry run of the
+same study) and exit (a workflow of one empty job, timed from its job's end
+to Snakemake's exit), the network job, and the batch job beyond its runs.
 
 Then the forum's loop (``per_neuron``: one PoissonInput per neuron, 1 run) on
 random networks of 30 and 300 neurons with the engine (build included), and at
@@ -63,8 +69,9 @@ def forum_loop(n: int, **settings) -> dict:
     return study(network, "per_neuron", drive, **settings)
 
 
-def run(workdir: Path, config: dict, cython_cache: Path) -> float:
-    """Run the study's simulations in ``workdir``; return the wall time (s)."""
+def run(workdir: Path, config: dict, cython_cache: Path, *options: str) -> float:
+    """Run the study's simulations in ``workdir`` (with Snakemake ``options``); return
+    the wall time (s)."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     # Brian2 reads ./brian_preferences: keep its Cython cache where we choose.
@@ -74,7 +81,7 @@ def run(workdir: Path, config: dict, cython_cache: Path) -> float:
     command = [
         *(sys.executable, "-m", "snakemake", "--snakefile", ROOT / "Snakefile"),
         *("--directory", workdir, "--configfile", workdir / "config.yaml"),
-        *("--cores", str(CORES), "simulations"),
+        *("--cores", str(CORES), "simulations", *options),
     ]
     started = time.perf_counter()
     subprocess.run([str(part) for part in command], check=True, capture_output=True)
@@ -87,6 +94,18 @@ def records(workdir: Path, kind: str) -> pd.DataFrame:
     if not paths:
         return pd.DataFrame({"s": [], "max_rss": []})
     return pd.concat([pd.read_csv(path, sep="\t") for path in paths], ignore_index=True)
+
+
+def snakemake_exit_s(workdir: Path) -> float:
+    """Seconds from the end of a workflow's one job to Snakemake's exit."""
+    workdir.mkdir()
+    (workdir / "Snakefile").write_text(
+        'rule done:\n    output: "done"\n    shell: "touch {output}"\n'
+    )
+    command = [sys.executable, "-m", "snakemake", "--cores", "1", "--directory", str(workdir)]
+    command += ["--snakefile", str(workdir / "Snakefile")]
+    subprocess.run(command, check=True, capture_output=True)
+    return time.time() - (workdir / "done").stat().st_mtime
 
 
 def peak_mb(workdir: Path) -> float:
@@ -105,10 +124,24 @@ def main(quick: bool) -> None:
         wall = run(tmp / "naive", naive, cache)
         rows.append(("(a) naive: Cython runtime, a job per point", wall, peak_mb(tmp / "naive")))
         engine = tmp / "poisson_input"
-        wall = run(engine, study(RANDOM3000, "poisson_input", grid), cache)
+        config = study(RANDOM3000, "poisson_input", grid)
+        start_s = run(tmp / "dry-run", config, cache, "--dry-run")
+        wall = run(engine, config, cache)
         rows.append(("(b) spikesweep, poisson_input", wall, peak_mb(engine)))
-        floor = records(engine, "runs")["s"].sum() / CORES + records(engine, "builds")["s"].sum()
+        wall = run(tmp / "batches-of-20", {**config, "batch_size": 20}, cache)
+        rows.append(("(b') the same in batches of 20", wall, peak_mb(tmp / "batches-of-20")))
+        runs_s = records(engine, "runs")["s"].sum()
+        floor = runs_s / CORES + records(engine, "builds")["s"].sum()
         rows.append(("(c) floor: run loops / cores + one build", floor, float("nan")))
+        overheads = [
+            ("Snakemake's start (a dry run of the study)", start_s),
+            ("Snakemake's exit after its last job", snakemake_exit_s(tmp / "exit")),
+            ("the network job", records(engine, "networks")["s"].sum()),
+            (
+                "the batch job beyond its runs / cores",
+                records(engine, "batches")["s"].sum() - runs_s / CORES,
+            ),
+        ]
         loops = []
         for n, target, cython_cache in (
             (30, "cpp_standalone", cache),
@@ -125,10 +158,14 @@ def main(quick: bool) -> None:
     print(f"|{'-' * 50}|----------|-----------------------|")
     for name, wall, peak in rows:
         print(f"| {name:<48} | {wall:8.1f} | {peak:21.0f} |")
-    naive_s, engine_s, floor_s = (row[1] for row in rows)
+    naive_s, engine_s, batches_s, floor_s = (row[1] for row in rows)
     print(f"\n(a) / (b): {naive_s / engine_s:.1f}x   (target: at least 3.3x)")
     print(f"(b) / (c): {engine_s / floor_s:.2f}   (target: at most 1.15)")
+    print(f"(b') / (c): {batches_s / floor_s:.2f}")
     print(f"(a) / (c): {naive_s / floor_s:.1f}x   (the ceiling of (a) / (b))")
+    print(f"\nWhat (b) adds to (c), {engine_s - floor_s:.1f} s:\n")
+    for name, seconds in overheads:
+        print(f"  {name:<48} {seconds:5.1f} s")
     print("\nThe forum's loop, one PoissonInput per neuron:\n")
     print(f"| {'variant':<48} | wall (s) | build (s) | peak RSS (MB) |")
     print(f"|{'-' * 50}|----------|-----------|---------------|")
