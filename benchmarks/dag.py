@@ -2,7 +2,7 @@
 
 One random 3000-neuron network, ``poisson_input``, a grid of 10 rates x 10
 n_sources x 10 weights x 10 membrane time constants x 10 thresholds, one
-seed: 100,000 runs in 5,000 batch jobs of one compiled program, plus
+seed: 100,000 runs in 1,000 batch jobs of one compiled program, plus
 collection, analyses and figures. Prints the wall time of the dry run (target:
 under 2 minutes) and, as baselines measured in the same run, those of the
 100- and 10,000-point studies made of the grid's first two and four axes.

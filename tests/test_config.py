@@ -61,7 +61,7 @@ def test_drive_model_and_driven_sets_share_one_program():
     study = load_study(validated({**MINIMAL, "sweeps": sweeps}))
     assert len(study.runs) == 2 * 3 * 2 * 2 * 2 * 2 * 5 * 3
     assert len({run.structure_id for run in study.runs}) == 1
-    assert len(plan_batches(study)) == len(study.runs) // 20
+    assert len(plan_batches(study)) == -(-len(study.runs) // study.batch_size)
 
 
 def test_batches_group_runs_of_one_program_in_order(default_config):
@@ -73,6 +73,17 @@ def test_batches_group_runs_of_one_program_in_order(default_config):
         assert list(batch.runs) == sorted(batch.runs)
     names = [batch.rule_suffix for batch in batches]
     assert len(set(names)) == len(names) and all(name.isidentifier() for name in names)
+
+
+def test_a_batch_asks_for_a_process_per_four_runs(default_config):
+    """Compiled runs: one thread (a process of the program) per 4 runs of the batch;
+    Brian2's runtime simulates in the job's own process: one thread."""
+    for size, threads in ((1, 1), (4, 1), (5, 2), (20, 5)):
+        config = validated({**default_config, "batch_size": size})
+        full = [b for b in plan_batches(load_study(config)) if len(b.runs) == size]
+        assert full and {batch.threads for batch in full} == {threads}
+        runtime = load_study({**config, "codegen_target": "cython"})
+        assert {batch.threads for batch in plan_batches(runtime)} == {1}
 
 
 def test_batch_size_is_left_out_of_provenance(default_config):
