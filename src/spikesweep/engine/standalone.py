@@ -7,7 +7,8 @@ whether state is recorded, the input mode and what the mode compiles in
 :func:`compile_program` generates and compiles a structure's program once.
 
 A :class:`Program` starts it once and simulates runs one after another in
-that process: the network is read and prepared once (for the whole fly brain,
+that process (:func:`programs` starts several side by side, for a batch job's
+threads): the network is read and prepared once (for the whole fly brain,
 about half a second, against a run loop of about a second), then each run is
 one line on the program's standard input: its results folder, its seed and
 its :meth:`~spikesweep.study.runs.Run.run_values` (``name=value`` in SI
