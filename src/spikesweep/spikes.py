@@ -264,11 +264,14 @@ class SpikeWriter:
         ds["spike_time"][first_spike : first_spike + len(steps)] = steps
         ds["spike_count"][first_train : first_train + n_trains] = counts
         for name, dtype in TRAIN_COORDS.items():
-            values = np.broadcast_to(np.asarray(coords[name]), (n_trains,))
-            if dtype is str:
+            values = np.asarray(coords[name])
+            if dtype is str:  # encoded before broadcasting: a run's value once
                 width = len(ds.dimensions[f"{name}_strlen"])
                 encoded = np.char.encode(values.astype(str)).astype(f"S{width}")
-                values = encoded.view("S1").reshape(n_trains, width)
+                values = np.ascontiguousarray(np.broadcast_to(encoded, (n_trains,)))
+                values = values.view("S1").reshape(n_trains, width)
+            else:
+                values = np.broadcast_to(values, (n_trains,))
             ds[name][first_train : first_train + n_trains] = values.astype(
                 "S1" if dtype is str else dtype
             )
